@@ -1,0 +1,1 @@
+"""Checkpoint conversion between keras-bert-zoo and other formats."""

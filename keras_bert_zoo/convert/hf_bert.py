@@ -1,0 +1,87 @@
+"""Hugging Face `transformers` BERT <-> BertBackbone: config and weight names."""
+
+SUPPORTED_ACTIVATIONS = ("gelu",)
+
+
+def backbone_spec(config):
+    """BertBackbone constructor arguments from a Hugging Face `BertConfig` dict."""
+    activation = config.get("hidden_act", "gelu")
+    if activation not in SUPPORTED_ACTIVATIONS:
+        raise ValueError(
+            f"hidden_act={activation!r} is not supported; BertBackbone uses the exact (erf) GELU."
+        )
+    position_type = config.get("position_embedding_type", "absolute")
+    if position_type != "absolute":
+        raise ValueError(f"position_embedding_type={position_type!r} is not supported.")
+    return {
+        "class_name": "BertBackbone",
+        "config": {
+            "vocabulary_size": config["vocab_size"],
+            "num_layers": config["num_hidden_layers"],
+            "num_heads": config["num_attention_heads"],
+            "hidden_dim": config["hidden_size"],
+            "intermediate_dim": config["intermediate_size"],
+            "max_sequence_length": config.get("max_position_embeddings", 512),
+            "num_segments": config.get("type_vocab_size", 2),
+            "dropout": config.get("hidden_dropout_prob", 0.1),
+            "layer_norm_epsilon": config.get("layer_norm_eps", 1e-12),
+            "initializer_range": config.get("initializer_range", 0.02),
+        },
+    }
+
+
+def task_spec(config):
+    """The zoo task matching the checkpoint's `architectures`, or None."""
+    architectures = config.get("architectures") or []
+    if "BertForSequenceClassification" in architectures:
+        num_labels = config.get("num_labels") or len(config.get("id2label") or {}) or 2
+        return {"class_name": "BertClassifier", "config": {"num_classes": num_labels}}
+    return None
+
+
+def _dense(prefix, layer):
+    # torch.nn.Linear stores (out, in); a Keras kernel is (in, out).
+    return [(f"{prefix}.weight", layer.kernel, True), (f"{prefix}.bias", layer.bias, False)]
+
+
+def _layer_norm(prefix, layer):
+    return [(f"{prefix}.weight", layer.gamma, False), (f"{prefix}.bias", layer.beta, False)]
+
+
+def backbone_weights(backbone):
+    """(Hugging Face name, Keras variable, transpose?) for every backbone weight."""
+    embeddings = backbone.embeddings
+    pairs = [
+        ("embeddings.word_embeddings.weight", embeddings.token_embedding.embeddings, False),
+        ("embeddings.position_embeddings.weight", embeddings.position_embedding.embeddings, False),
+        ("embeddings.token_type_embeddings.weight", embeddings.segment_embedding.embeddings, False),
+        *_layer_norm("embeddings.LayerNorm", embeddings.layer_norm),
+    ]
+    for index, block in enumerate(backbone.transformer_layers):
+        prefix = f"encoder.layer.{index}"
+        attention = block.attention
+        pairs += _dense(f"{prefix}.attention.self.query", attention.query)
+        pairs += _dense(f"{prefix}.attention.self.key", attention.key)
+        pairs += _dense(f"{prefix}.attention.self.value", attention.value)
+        pairs += _dense(f"{prefix}.attention.output.dense", attention.output_dense)
+        pairs += _layer_norm(f"{prefix}.attention.output.LayerNorm", block.attention_layer_norm)
+        pairs += _dense(f"{prefix}.intermediate.dense", block.intermediate)
+        pairs += _dense(f"{prefix}.output.dense", block.output_dense)
+        pairs += _layer_norm(f"{prefix}.output.LayerNorm", block.output_layer_norm)
+    pairs += _dense("pooler.dense", backbone.pooler.dense)
+    return pairs
+
+
+def head_weights(task):
+    """(Hugging Face name, Keras variable, transpose?) for a task's head."""
+    name = type(task).__name__
+    if name == "BertClassifier":
+        return _dense("classifier", task.head.dense)
+    raise ValueError(f"No Hugging Face head mapping for {name}.")
+
+
+# Weights of heads a backbone-only load leaves out: reported by name, not an error.
+HEAD_PREFIXES = ("cls.", "classifier.", "qa_outputs.")
+# Non-trainable buffers some checkpoints store.
+BUFFERS = ("embeddings.position_ids",)
+MODEL_PREFIX = "bert."

@@ -1,0 +1,132 @@
+"""Read a Hugging Face checkpoint directory strictly: no weight silently skipped.
+
+Weights come from `model.safetensors` (or its shards) first; a PyTorch
+`pytorch_model.bin` is read only through `torch.load(weights_only=True)`,
+which refuses to run pickled code.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from keras_bert_zoo import weights_io
+from keras_bert_zoo.convert import hf_bert
+
+FAMILIES = {"bert": hf_bert}
+logger = logging.getLogger(__name__)
+
+
+def read_tensors(directory):
+    """All tensors of a checkpoint directory as numpy arrays, by name."""
+    directory = Path(directory)
+    from safetensors.numpy import load_file
+
+    single = directory / "model.safetensors"
+    if single.is_file():
+        return load_file(str(single))
+    index = directory / "model.safetensors.index.json"
+    if index.is_file():
+        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        tensors = {}
+        for shard in shards:
+            tensors.update(load_file(str(directory / shard)))
+        return tensors
+    pickle_file = directory / "pytorch_model.bin"
+    if pickle_file.is_file():
+        try:
+            import torch
+        except ImportError as error:
+            raise ImportError(
+                f"{pickle_file} is a PyTorch file; reading it needs torch. Convert it to "
+                f"model.safetensors, or install torch."
+            ) from error
+        state = torch.load(str(pickle_file), map_location="cpu", weights_only=True)
+        return {name: tensor.float().numpy() if tensor.is_floating_point() else tensor.numpy()
+                for name, tensor in state.items()}
+    raise FileNotFoundError(
+        f"{directory} has no model.safetensors, model.safetensors.index.json or pytorch_model.bin."
+    )
+
+
+def _canonical_name(name, prefix):
+    if name.startswith(prefix):
+        name = name[len(prefix):]
+    # TF1-era conversions call LayerNorm parameters gamma/beta.
+    if ".LayerNorm." in name or name.startswith("LayerNorm."):
+        name = name.replace(".gamma", ".weight").replace(".beta", ".bias")
+    return name
+
+
+class HFCheckpoint:
+    """A Hugging Face checkpoint directory: `config.json`, weights, vocabulary."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.config = json.loads((self.directory / "config.json").read_text())
+        model_type = self.config.get("model_type")
+        if model_type not in FAMILIES:
+            raise ValueError(
+                f"{self.directory}: model_type={model_type!r} is not supported; supported: "
+                f"{', '.join(sorted(FAMILIES))}."
+            )
+        self.family = FAMILIES[model_type]
+        self._tensors = None
+
+    @property
+    def tensors(self):
+        if self._tensors is None:
+            raw = read_tensors(self.directory)
+            self._tensors = {
+                _canonical_name(name, self.family.MODEL_PREFIX): value for name, value in raw.items()
+            }
+        return self._tensors
+
+    def spec(self):
+        """The preset spec (see `keras_bert_zoo.presets`) of this checkpoint."""
+        return {
+            "name": str(self.directory),
+            "backbone": self.family.backbone_spec(self.config),
+            "tokenizer": self._tokenizer_spec(),
+            "task": self.family.task_spec(self.config),
+        }
+
+    def _tokenizer_spec(self):
+        if not (self.directory / "vocab.txt").is_file():
+            return None
+        config_file = self.directory / "tokenizer_config.json"
+        options = json.loads(config_file.read_text()) if config_file.is_file() else {}
+        return {
+            "class_name": "BertTokenizer",
+            "vocabulary": "vocab.txt",
+            "config": {
+                "lowercase": options.get("do_lower_case", True),
+                "strip_accents": options.get("strip_accents"),
+                "tokenize_chinese_chars": options.get("tokenize_chinese_chars", True),
+            },
+        }
+
+    def load(self, backbone, task=None):
+        """Assign every backbone weight (and the task head's); report leftovers by name."""
+        pairs = self.family.backbone_weights(backbone)
+        if task is not None:
+            pairs = pairs + self.family.head_weights(task)
+        tensors = self.tensors
+        missing = [name for name, _, _ in pairs if name not in tensors]
+        if missing:
+            raise ValueError(f"{self.directory}: checkpoint lacks weights {missing}.")
+        for name, variable, transpose in pairs:
+            value = tensors[name]
+            weights_io.assign(variable, np.transpose(value) if transpose else value, name)
+        used = {name for name, _, _ in pairs} | set(self.family.BUFFERS)
+        leftover = sorted(set(tensors) - used)
+        heads = [name for name in leftover if name.startswith(self.family.HEAD_PREFIXES)]
+        unknown = [name for name in leftover if name not in heads]
+        if unknown:
+            raise ValueError(
+                f"{self.directory}: weights {unknown} match nothing in {type(backbone).__name__} "
+                f"(is the architecture in config.json right?)."
+            )
+        if heads:
+            logger.warning("Not loaded (heads this model does not have): %s", ", ".join(heads))

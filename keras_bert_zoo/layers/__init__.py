@@ -1,0 +1,8 @@
+"""Keras layers of the BERT family, written with `keras.ops` only."""
+
+from keras_bert_zoo.layers.attention import SelfAttention
+from keras_bert_zoo.layers.embeddings import BertEmbeddings
+from keras_bert_zoo.layers.encoder import TransformerBlock
+from keras_bert_zoo.layers.heads import ClassificationHead, Pooler
+
+__all__ = ["BertEmbeddings", "ClassificationHead", "Pooler", "SelfAttention", "TransformerBlock"]

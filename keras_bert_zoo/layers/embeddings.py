@@ -1,0 +1,108 @@
+"""Token + position + segment embeddings, as in BERT."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class BertEmbeddings(keras.layers.Layer):
+    """Sum of token, learned absolute position and segment embeddings.
+
+    The sum is layer-normalised and passed through dropout, which is the
+    embedding block of BERT (and of the families that reuse it).
+
+    Args:
+        vocabulary_size: number of WordPiece ids.
+        hidden_dim: embedding width.
+        max_sequence_length: number of learned positions.
+        num_segments: number of segment (token type) ids; 0 disables the
+            segment embedding for families that have none.
+        dropout: dropout rate after the layer norm.
+        layer_norm_epsilon: epsilon of the layer norm.
+        initializer_range: stddev of the truncated-normal initializer.
+
+    Call arguments:
+        token_ids: int tensor `(batch, sequence)`.
+        segment_ids: int tensor `(batch, sequence)`; ignored (may be None)
+            when `num_segments == 0`.
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        hidden_dim,
+        max_sequence_length=512,
+        num_segments=2,
+        dropout=0.1,
+        layer_norm_epsilon=1e-12,
+        initializer_range=0.02,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.vocabulary_size = vocabulary_size
+        self.hidden_dim = hidden_dim
+        self.max_sequence_length = max_sequence_length
+        self.num_segments = num_segments
+        self.dropout = dropout
+        self.layer_norm_epsilon = layer_norm_epsilon
+        self.initializer_range = initializer_range
+
+        def embedding(count, name):
+            return keras.layers.Embedding(
+                count,
+                hidden_dim,
+                embeddings_initializer=keras.initializers.TruncatedNormal(
+                    stddev=initializer_range
+                ),
+                dtype=self.dtype_policy,
+                name=name,
+            )
+
+        self.token_embedding = embedding(vocabulary_size, "token_embedding")
+        self.position_embedding = embedding(
+            max_sequence_length, "position_embedding"
+        )
+        self.segment_embedding = (
+            embedding(num_segments, "segment_embedding") if num_segments else None
+        )
+        self.layer_norm = keras.layers.LayerNormalization(
+            epsilon=layer_norm_epsilon, dtype=self.dtype_policy, name="layer_norm"
+        )
+        self.dropout_layer = keras.layers.Dropout(
+            dropout, dtype=self.dtype_policy, name="dropout"
+        )
+
+    def build(self, token_ids_shape, segment_ids_shape=None):
+        self.token_embedding.build(token_ids_shape)
+        self.position_embedding.build(token_ids_shape)
+        if self.segment_embedding is not None:
+            self.segment_embedding.build(token_ids_shape)
+        self.layer_norm.build(tuple(token_ids_shape) + (self.hidden_dim,))
+        self.built = True
+
+    def call(self, token_ids, segment_ids=None, training=None):
+        sequence_length = ops.shape(token_ids)[1]
+        positions = ops.arange(sequence_length, dtype="int32")
+        x = self.token_embedding(token_ids)
+        # (sequence, hidden) broadcasts over the batch.
+        x = x + self.position_embedding(positions)[None]
+        if self.segment_embedding is not None:
+            x = x + self.segment_embedding(segment_ids)
+        x = self.layer_norm(x)
+        return self.dropout_layer(x, training=training)
+
+    def compute_output_shape(self, token_ids_shape, segment_ids_shape=None):
+        return tuple(token_ids_shape) + (self.hidden_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            vocabulary_size=self.vocabulary_size,
+            hidden_dim=self.hidden_dim,
+            max_sequence_length=self.max_sequence_length,
+            num_segments=self.num_segments,
+            dropout=self.dropout,
+            layer_norm_epsilon=self.layer_norm_epsilon,
+            initializer_range=self.initializer_range,
+        )
+        return config

@@ -1,0 +1,74 @@
+"""Output heads that sit on a backbone."""
+
+import keras
+from keras import ops
+
+from keras_bert_zoo.layers.attention import dense
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class Pooler(keras.layers.Layer):
+    """BERT's pooler: a tanh dense layer on the first (`[CLS]`) token."""
+
+    def __init__(self, hidden_dim, initializer_range=0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_dim = hidden_dim
+        self.initializer_range = initializer_range
+        self.dense = dense(hidden_dim, initializer_range, self.dtype_policy, "dense", "tanh")
+
+    def build(self, sequence_shape):
+        self.dense.build((sequence_shape[0], sequence_shape[-1]))
+        self.built = True
+
+    def call(self, sequence_output):
+        return self.dense(sequence_output[:, 0, :])
+
+    def compute_output_shape(self, sequence_shape):
+        return (sequence_shape[0], self.hidden_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(hidden_dim=self.hidden_dim, initializer_range=self.initializer_range)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class ClassificationHead(keras.layers.Layer):
+    """Dropout and a dense layer on the backbone's pooled output (BERT's head).
+
+    Families whose classification head differs (RoBERTa, DistilBERT) provide
+    their own head layer through their backbone; task classes stay the same.
+
+    Call arguments:
+        outputs: the backbone's output dict; `pooled_output` is used.
+    """
+
+    def __init__(self, num_classes, dropout=0.1, initializer_range=0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.dropout = dropout
+        self.initializer_range = initializer_range
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.dense = dense(num_classes, initializer_range, self.dtype_policy, "dense")
+
+    def build(self, outputs_shape):
+        self.dense.build(outputs_shape["pooled_output"])
+        self.built = True
+
+    def call(self, outputs, training=None):
+        pooled = self.dropout_layer(outputs["pooled_output"], training=training)
+        # Logits leave in float32 so losses and softmax stay stable under
+        # mixed precision.
+        return ops.cast(self.dense(pooled), "float32")
+
+    def compute_output_shape(self, outputs_shape):
+        return (outputs_shape["pooled_output"][0], self.num_classes)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_classes=self.num_classes,
+            dropout=self.dropout,
+            initializer_range=self.initializer_range,
+        )
+        return config

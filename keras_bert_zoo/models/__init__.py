@@ -1,0 +1,6 @@
+"""Backbones, one file per family."""
+
+from keras_bert_zoo.models.backbone import Backbone
+from keras_bert_zoo.models.bert import BertBackbone
+
+__all__ = ["Backbone", "BertBackbone"]

@@ -1,0 +1,63 @@
+"""Base class of every backbone: config, presets, saving."""
+
+import keras
+
+from keras_bert_zoo import presets
+
+
+class Backbone(keras.Model):
+    """A transformer encoder as a functional `keras.Model` subclass.
+
+    Subclasses build their graph in `__init__` (so weights exist right after
+    construction, which conversion and saving rely on) and record their
+    constructor arguments with `_remember_config(locals())`; `get_config()`
+    returns exactly those, and `from_config(config)` is `cls(**config)`.
+    """
+
+    def _remember_config(self, arguments):
+        self._constructor_config = {
+            key: value
+            for key, value in arguments.items()
+            if key not in ("self", "kwargs", "__class__", "dtype")
+        }
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            **self._constructor_config,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        return cls(**config)
+
+    def classification_head(self, num_classes, dropout):
+        """The layer that turns this backbone's outputs into class logits."""
+        raise NotImplementedError(f"{type(self).__name__} has no classification head.")
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, **overrides):
+        """Build a backbone from a preset name, a saved directory or a checkpoint.
+
+        Args:
+            preset: a built-in preset name (see `keras_bert_zoo.list_presets()`),
+                a directory written by `save_to_preset`, a Hugging Face
+                checkpoint directory, or `hf://org/name`.
+            load_weights: False gives a randomly initialised model of the
+                preset's architecture (no download needed).
+            **overrides: constructor arguments to change, e.g. `dropout=0.0`.
+        """
+        resolved = presets.resolve(preset, need_weights=load_weights)
+        backbone = resolved.build_backbone(expected_class=cls, **overrides)
+        if load_weights:
+            resolved.load_weights(backbone)
+        return backbone
+
+    def save_to_preset(self, directory, tokenizer=None):
+        """Write `preset.json`, `backbone.safetensors` and the vocabulary."""
+        presets.save(directory, backbone=self, tokenizer=tokenizer)

@@ -1,0 +1,105 @@
+"""The BERT encoder (Devlin et al., 2019)."""
+
+import keras
+from keras import ops
+
+from keras_bert_zoo.layers import BertEmbeddings, ClassificationHead, Pooler, TransformerBlock
+from keras_bert_zoo.models.backbone import Backbone
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class BertBackbone(Backbone):
+    """BERT: embeddings, a stack of post-LN transformer blocks and a pooler.
+
+    Inputs are a dict of `token_ids`, `segment_ids` and `padding_mask`
+    (each `(batch, sequence)`; the mask is 1/True for real tokens); outputs
+    are a dict of `sequence_output` `(batch, sequence, hidden_dim)` and
+    `pooled_output` `(batch, hidden_dim)`.
+
+    Args:
+        vocabulary_size: number of WordPiece ids.
+        num_layers: number of transformer blocks.
+        num_heads: attention heads per block.
+        hidden_dim: model width.
+        intermediate_dim: feed-forward width (usually 4 * hidden_dim).
+        max_sequence_length: number of learned positions.
+        num_segments: number of segment (token type) ids.
+        dropout: dropout rate used throughout.
+        layer_norm_epsilon: epsilon of every layer norm.
+        initializer_range: stddev of the truncated-normal initializers.
+        dtype: dtype policy, e.g. "mixed_bfloat16".
+
+    Example:
+    >>> backbone = BertBackbone.from_preset("bert_tiny", load_weights=False)
+    >>> out = backbone({"token_ids": ids, "segment_ids": seg, "padding_mask": mask})
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        num_layers,
+        num_heads,
+        hidden_dim,
+        intermediate_dim,
+        max_sequence_length=512,
+        num_segments=2,
+        dropout=0.1,
+        layer_norm_epsilon=1e-12,
+        initializer_range=0.02,
+        dtype=None,
+        **kwargs,
+    ):
+        config = dict(locals())
+        # Layers are attached only after the functional __init__: the torch
+        # backend refuses sub-modules on a torch.nn.Module not yet initialised.
+        embeddings = BertEmbeddings(
+            vocabulary_size,
+            hidden_dim,
+            max_sequence_length=max_sequence_length,
+            num_segments=num_segments,
+            dropout=dropout,
+            layer_norm_epsilon=layer_norm_epsilon,
+            initializer_range=initializer_range,
+            dtype=dtype,
+            name="embeddings",
+        )
+        transformer_layers = [
+            TransformerBlock(
+                hidden_dim,
+                num_heads,
+                intermediate_dim,
+                dropout=dropout,
+                layer_norm_epsilon=layer_norm_epsilon,
+                initializer_range=initializer_range,
+                dtype=dtype,
+                name=f"transformer_layer_{index}",
+            )
+            for index in range(num_layers)
+        ]
+        pooler = Pooler(hidden_dim, initializer_range, dtype=dtype, name="pooler")
+
+        inputs = {
+            "token_ids": keras.Input((None,), dtype="int32", name="token_ids"),
+            "segment_ids": keras.Input((None,), dtype="int32", name="segment_ids"),
+            "padding_mask": keras.Input((None,), dtype="int32", name="padding_mask"),
+        }
+        mask = ops.cast(inputs["padding_mask"], "bool")
+        x = embeddings(inputs["token_ids"], inputs["segment_ids"])
+        for block in transformer_layers:
+            x = block(x, mask)
+        outputs = {"sequence_output": x, "pooled_output": pooler(x)}
+        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+        self._remember_config(config)
+        self.embeddings = embeddings
+        self.transformer_layers = transformer_layers
+        self.pooler = pooler
+
+    def classification_head(self, num_classes, dropout):
+        config = self._constructor_config
+        return ClassificationHead(
+            num_classes,
+            dropout=dropout,
+            initializer_range=config["initializer_range"],
+            dtype=self.dtype_policy,
+            name="classification_head",
+        )

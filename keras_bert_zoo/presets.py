@@ -1,0 +1,224 @@
+"""Resolve presets: built-in names, saved directories, Hugging Face checkpoints.
+
+Every source is turned into the same spec, a dict with
+  backbone:  {"class_name", "config"}       constructor arguments
+  tokenizer: {"class_name", "vocabulary", "config"} or None
+  task:      {"class_name", "config"} or None (a saved or converted task head)
+  preprocessor: {"sequence_length"} or None
+plus where the weights come from. A built-in preset is a JSON file of
+`presets/` (a wheel carries it as `keras_bert_zoo/builtin_presets`).
+"""
+
+import functools
+import json
+import os
+from pathlib import Path
+
+import keras
+
+from keras_bert_zoo import weights_io
+
+PRESET_FILE = "preset.json"
+BACKBONE_WEIGHTS = "backbone.safetensors"
+TASK_WEIGHTS = "task.safetensors"
+VOCABULARY_FILE = "vocab.txt"
+HF_SCHEME = "hf://"
+
+
+def builtin_directory():
+    """Where the built-in preset files are.
+
+    A wheel carries the repository's presets/ as keras_bert_zoo/builtin_presets;
+    a source checkout (or an editable install) reads presets/ itself.
+    """
+    package = Path(__file__).parent
+    for candidate in (package / "builtin_presets", package.parent / "presets"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"No built-in presets next to {package}; the installation is broken.")
+
+
+@functools.cache
+def _builtin():
+    """Built-in specs by name, and aliases mapped to names."""
+    specs, aliases = {}, {}
+    for entry in sorted(builtin_directory().glob("*.json")):
+        spec = json.loads(entry.read_text())
+        specs[spec["name"]] = spec
+        aliases.update({alias: spec["name"] for alias in spec.get("aliases", ())})
+    return specs, aliases
+
+
+def list_presets():
+    """Names of the built-in presets (aliases not included)."""
+    return sorted(_builtin()[0])
+
+
+def builtin_spec(name):
+    """The spec of a built-in preset (by name or alias); ValueError lists the valid ones."""
+    specs, aliases = _builtin()
+    name = aliases.get(name, name)
+    if name not in specs:
+        valid = ", ".join(list_presets() + sorted(aliases))
+        raise ValueError(
+            f"Unknown preset {name!r}. Valid built-in presets: {valid}. A preset can also be a "
+            f"directory saved with save_to_preset, a Hugging Face checkpoint directory or "
+            f"'{HF_SCHEME}org/name'."
+        )
+    return specs[name]
+
+
+def download_hf(repo_id):
+    """Download a checkpoint from the Hugging Face Hub; clear message when offline."""
+    advice = (
+        "Pass load_weights=False for a randomly initialised model of the same architecture, "
+        "or download the checkpoint where the Hub is reachable and pass its local directory."
+    )
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as error:
+        raise ImportError(
+            f"Fetching '{repo_id}' needs huggingface_hub (pip install huggingface_hub). {advice}"
+        ) from error
+    patterns = ["config.json", "*.safetensors", "vocab.txt", "tokenizer_config.json"]
+    try:
+        directory = snapshot_download(repo_id, allow_patterns=patterns)
+    except Exception as error:  # Network, auth and offline-mode errors all land here.
+        raise OSError(
+            f"Could not download '{repo_id}' from the Hugging Face Hub "
+            f"({type(error).__name__}: {error}). {advice}"
+        ) from error
+    if not any(Path(directory).glob("*.safetensors")):
+        # Old repositories hold only pytorch_model.bin; fetch it (read with weights_only=True).
+        directory = snapshot_download(repo_id, allow_patterns=patterns + ["pytorch_model.bin"])
+    return directory
+
+
+def resolve(preset, need_weights=True):
+    """Turn a preset handle into a `ResolvedPreset`."""
+    if isinstance(preset, os.PathLike):
+        preset = os.fspath(preset)
+    if not isinstance(preset, str):
+        raise TypeError(f"A preset is a name or a path, got {type(preset).__name__}.")
+    if preset.startswith(HF_SCHEME):
+        return _from_hf(download_hf(preset[len(HF_SCHEME):]))
+    path = Path(preset).expanduser()
+    if path.is_dir():
+        if (path / PRESET_FILE).is_file():
+            spec = json.loads((path / PRESET_FILE).read_text())
+            return ResolvedPreset(spec, directory=path)
+        if (path / "config.json").is_file():
+            return _from_hf(path)
+        raise ValueError(
+            f"{path} holds neither {PRESET_FILE} (a keras-bert-zoo preset) nor config.json "
+            f"(a Hugging Face checkpoint)."
+        )
+    if os.sep in preset or preset.startswith("."):
+        raise ValueError(f"Preset directory {preset!r} does not exist.")
+    spec = builtin_spec(preset)
+    if need_weights:
+        return _from_hf(download_hf(spec["weights"]["hf_repo"]))
+    return ResolvedPreset(spec, directory=None)
+
+
+def _from_hf(directory):
+    from keras_bert_zoo.convert import hf_import
+
+    checkpoint = hf_import.HFCheckpoint(directory)
+    return ResolvedPreset(checkpoint.spec(), directory=Path(directory), checkpoint=checkpoint)
+
+
+class ResolvedPreset:
+    """A preset spec plus the place its weights and vocabulary come from."""
+
+    def __init__(self, spec, directory, checkpoint=None):
+        self.spec = spec
+        self.directory = directory
+        self.checkpoint = checkpoint
+
+    @property
+    def name(self):
+        return self.spec.get("name") or str(self.directory)
+
+    def build_backbone(self, expected_class=None, **overrides):
+        """A randomly initialised backbone of the preset's architecture."""
+        entry = self.spec["backbone"]
+        cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
+        if expected_class is not None and not issubclass(cls, expected_class):
+            raise ValueError(
+                f"Preset {self.name!r} holds a {entry['class_name']}, not a {expected_class.__name__}."
+            )
+        return cls(**{**entry["config"], **overrides})
+
+    def load_weights(self, backbone, task=None):
+        """Load the backbone's weights, and the task head's if the preset has one for it.
+
+        Returns whether the task head was loaded (False leaves it initialised).
+        """
+        load_head = task is not None and bool(self.task_config(type(task)))
+        if self.checkpoint is not None:
+            self.checkpoint.load(backbone, task if load_head else None)
+        elif self.directory is not None:
+            weights_io.load_variables(self.directory / BACKBONE_WEIGHTS, backbone.weights)
+            if load_head:
+                weights_io.load_variables(self.directory / TASK_WEIGHTS, task.head_weights())
+        else:
+            raise ValueError(f"Preset {self.name!r} was resolved without weights.")
+        return load_head
+
+    def build_tokenizer(self):
+        entry = self.spec.get("tokenizer")
+        if not entry:
+            raise ValueError(f"Preset {self.name!r} has no tokenizer.")
+        vocabulary = entry.get("vocabulary")
+        if vocabulary is None:
+            raise ValueError(
+                f"The vocabulary of preset {self.name!r} is not shipped with keras-bert-zoo, so it "
+                f"cannot be tokenized offline. Load it with load_weights=True where the Hugging "
+                f"Face Hub is reachable (the checkpoint brings its vocab.txt), or pass a local "
+                f"checkpoint directory that holds vocab.txt."
+            )
+        root = self.directory or builtin_directory()
+        cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
+        return cls(vocabulary=str(root / vocabulary), **entry.get("config", {}))
+
+    def sequence_length(self, default=512):
+        return (self.spec.get("preprocessor") or {}).get("sequence_length", default)
+
+    def task_config(self, task_class):
+        """The saved/converted task arguments if they are for `task_class`."""
+        entry = self.spec.get("task")
+        if entry and entry["class_name"] == task_class.__name__:
+            return dict(entry["config"])
+        return {}
+
+
+def save(directory, backbone, tokenizer=None, task=None, sequence_length=None):
+    """Write a preset directory: spec, safetensors weights, vocabulary."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "format": "keras_bert_zoo/1",
+        "backbone": {"class_name": type(backbone).__name__, "config": _plain_config(backbone)},
+        "tokenizer": None,
+        "task": None,
+        "preprocessor": {"sequence_length": sequence_length} if sequence_length else None,
+    }
+    if tokenizer is not None:
+        tokenizer.save_vocabulary(directory)
+        config = {k: v for k, v in tokenizer.get_config().items() if k != "vocabulary"}
+        spec["tokenizer"] = {
+            "class_name": type(tokenizer).__name__,
+            "vocabulary": VOCABULARY_FILE,
+            "config": config,
+        }
+    weights_io.save_variables(directory / BACKBONE_WEIGHTS, backbone.weights)
+    if task is not None:
+        spec["task"] = {"class_name": type(task).__name__, "config": task.head_config()}
+        weights_io.save_variables(directory / TASK_WEIGHTS, task.head_weights())
+    (directory / PRESET_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+
+
+def _plain_config(backbone):
+    """Constructor arguments without the name/dtype/trainable bookkeeping."""
+    return {k: v for k, v in backbone.get_config().items() if k not in ("name", "trainable", "dtype")}

@@ -1,0 +1,6 @@
+"""Task models: one class per task, any backbone family."""
+
+from keras_bert_zoo.tasks.classifier import BertClassifier
+from keras_bert_zoo.tasks.task import Task
+
+__all__ = ["BertClassifier", "Task"]

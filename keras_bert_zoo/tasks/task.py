@@ -1,0 +1,131 @@
+"""Base class of task models: a backbone, a head and an optional preprocessor."""
+
+import keras
+
+from keras_bert_zoo import presets
+from keras_bert_zoo.tasks import inputs
+
+FINE_TUNING_LEARNING_RATE = 5e-5  # The largest of BERT's recommended {5e-5, 3e-5, 2e-5}.
+
+
+def fine_tuning_optimizer(learning_rate=FINE_TUNING_LEARNING_RATE, weight_decay=0.01):
+    """AdamW as BERT fine-tunes: no weight decay on biases and LayerNorm parameters."""
+    optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
+
+
+class Task(keras.Model):
+    """A functional `keras.Model` subclass over a backbone.
+
+    Subclasses build their head in `__init__`, list their own constructor
+    arguments in `head_config()`, and give defaults in `default_compile()`.
+    With a preprocessor attached, `fit`, `evaluate` and `predict` accept raw
+    strings, sentence pairs (a tuple of two lists) and `tf.data` datasets of
+    strings; already-tokenized dicts pass straight through.
+    """
+
+    def _attach(self, backbone, preprocessor):
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+
+    def head_config(self):
+        """Constructor arguments other than the backbone and the preprocessor."""
+        raise NotImplementedError
+
+    def head_weights(self):
+        """The task's own variables (everything outside the backbone)."""
+        backbone_ids = {id(variable) for variable in self.backbone.weights}
+        return [variable for variable in self.weights if id(variable) not in backbone_ids]
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "preprocessor": keras.saving.serialize_keras_object(self.preprocessor)
+            if self.preprocessor is not None
+            else None,
+            **self.head_config(),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
+        if config.get("preprocessor") is not None:
+            config["preprocessor"] = keras.saving.deserialize_keras_object(config["preprocessor"])
+        return cls(**config)
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, sequence_length=None, **kwargs):
+        """Build the task from a preset name, a saved directory or a checkpoint.
+
+        Args:
+            preset: see `Backbone.from_preset`.
+            load_weights: False gives random weights (no download needed).
+            sequence_length: preprocessor length (default: the preset's, else 512).
+            **kwargs: task arguments such as `num_classes`; they override the
+                preset's saved task arguments.
+        """
+        resolved = presets.resolve(preset, need_weights=load_weights)
+        backbone = resolved.build_backbone()
+        length = sequence_length or resolved.sequence_length()
+        preprocessor = None
+        if resolved.spec.get("tokenizer") and resolved.spec["tokenizer"].get("vocabulary"):
+            from keras_bert_zoo.text import BertPreprocessor
+
+            preprocessor = BertPreprocessor(resolved.build_tokenizer(), sequence_length=length)
+        task = cls(backbone=backbone, preprocessor=preprocessor, **{**resolved.task_config(cls), **kwargs})
+        if load_weights:
+            resolved.load_weights(backbone, task)
+        return task
+
+    def save_to_preset(self, directory):
+        """Write a preset directory that `from_preset` loads back to identical outputs."""
+        pre = self.preprocessor
+        presets.save(
+            directory,
+            backbone=self.backbone,
+            tokenizer=pre.tokenizer if pre is not None else None,
+            task=self,
+            sequence_length=pre.sequence_length if pre is not None else None,
+        )
+
+    def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
+        """Turn raw text into a preprocessed dataset; leave other inputs alone."""
+        if self.preprocessor is None:
+            return None
+        if inputs.is_raw_text(x):
+            return inputs.text_to_dataset(self.preprocessor, x, y, sample_weight, batch_size, shuffle)
+        if inputs.dataset_needs_preprocessing(x):
+            if y is not None:
+                raise ValueError("When x is a tf.data.Dataset, labels come from the dataset; y must be None.")
+            return inputs.preprocess_dataset(self.preprocessor, x, batch_size)
+        return None
+
+    def fit(self, x=None, y=None, batch_size=None, validation_data=None, shuffle=True,
+            sample_weight=None, **kwargs):
+        dataset = self._adapt(x, y, sample_weight, batch_size, shuffle)
+        if dataset is not None:
+            if kwargs.get("validation_split"):
+                raise ValueError("validation_split needs array inputs; pass validation_data for raw text.")
+            x, y, sample_weight, batch_size = dataset, None, None, None
+        if isinstance(validation_data, tuple) and inputs.is_raw_text(validation_data[0]):
+            validation_data = self._adapt(*validation_data, batch_size=batch_size)
+        elif validation_data is not None:
+            validation_data = self._adapt(validation_data) or validation_data
+        return super().fit(x, y, batch_size=batch_size, validation_data=validation_data,
+                           shuffle=shuffle, sample_weight=sample_weight, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, sample_weight=None, **kwargs):
+        dataset = self._adapt(x, y, sample_weight, batch_size)
+        if dataset is not None:
+            x, y, sample_weight, batch_size = dataset, None, None, None
+        return super().evaluate(x, y, batch_size=batch_size, sample_weight=sample_weight, **kwargs)
+
+    def predict(self, x, batch_size=None, **kwargs):
+        dataset = self._adapt(x, batch_size=batch_size)
+        if dataset is not None:
+            x, batch_size = dataset, None
+        return super().predict(x, batch_size=batch_size, **kwargs)

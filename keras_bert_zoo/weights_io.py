@@ -1,0 +1,57 @@
+"""Weights as safetensors files keyed by Keras variable path (no pickle)."""
+
+import numpy as np
+from keras import ops
+
+
+def _keyed(variables):
+    keyed = {}
+    for variable in variables:
+        if variable.path in keyed:
+            raise ValueError(f"Two variables share the path {variable.path!r}; cannot save by name.")
+        keyed[variable.path] = variable
+    return keyed
+
+
+def assign(variable, array, source_name):
+    """Assign `array` to `variable`, naming both if the shapes differ."""
+    array = np.asarray(array)
+    if tuple(array.shape) != tuple(variable.shape):
+        raise ValueError(
+            f"Weight {source_name!r} has shape {tuple(array.shape)} but "
+            f"{variable.path!r} expects {tuple(variable.shape)}."
+        )
+    variable.assign(array.astype(variable.dtype))
+
+
+def _to_numpy(variable):
+    value = variable.value
+    # numpy has no bfloat16; half-precision weights are stored widened.
+    if variable.dtype in ("bfloat16", "float16"):
+        value = ops.cast(value, "float32")
+    return np.ascontiguousarray(ops.convert_to_numpy(value))
+
+
+def save_variables(path, variables):
+    """Write `variables` to a safetensors file, one tensor per variable path."""
+    from safetensors.numpy import save_file
+
+    tensors = {key: _to_numpy(variable) for key, variable in _keyed(variables).items()}
+    save_file(tensors, str(path), metadata={"format": "keras_bert_zoo"})
+
+
+def load_variables(path, variables):
+    """Load a file written by `save_variables`; every name must match exactly."""
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(path))
+    keyed = _keyed(variables)
+    missing = sorted(set(keyed) - set(tensors))
+    unexpected = sorted(set(tensors) - set(keyed))
+    if missing or unexpected:
+        raise ValueError(
+            f"{path} does not match the model. Missing: {missing or 'none'}. "
+            f"Unexpected: {unexpected or 'none'}."
+        )
+    for key, variable in keyed.items():
+        assign(variable, tensors[key], f"{path}:{key}")
