@@ -1,0 +1,50 @@
+"""Shared fixtures: random tiny Hugging Face checkpoints built in the test (no download)."""
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+HF_TINY = dict(
+    vocab_size=99,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=64,
+    type_vocab_size=2,
+)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    np.random.seed(0)
+
+
+def _save_hf(model_class_name, directory, **config):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    hf_config = transformers.BertConfig(**{**HF_TINY, **config})
+    model = getattr(transformers, model_class_name)(hf_config).eval()
+    model.save_pretrained(directory)
+    return model
+
+
+@pytest.fixture(scope="session")
+def hf_bert_model(tmp_path_factory):
+    """(directory, model) of a random tiny `BertModel` saved as safetensors."""
+    directory = tmp_path_factory.mktemp("hf_bert_model")
+    return directory, _save_hf("BertModel", directory)
+
+
+@pytest.fixture(scope="session")
+def hf_bert_classifier(tmp_path_factory):
+    """(directory, model) of a random tiny `BertForSequenceClassification`, 3 labels."""
+    directory = tmp_path_factory.mktemp("hf_bert_classifier")
+    return directory, _save_hf("BertForSequenceClassification", directory, num_labels=3)

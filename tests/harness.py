@@ -1,0 +1,108 @@
+"""Checks shared by every backbone and task test: a family's test is a config plus calls."""
+
+import numpy as np
+import keras
+
+TINY_BERT = dict(
+    vocabulary_size=120,
+    num_layers=2,
+    num_heads=2,
+    hidden_dim=16,
+    intermediate_dim=32,
+    max_sequence_length=32,
+)
+
+
+def numpy_tree(x):
+    return keras.tree.map_structure(keras.ops.convert_to_numpy, x)
+
+
+def max_abs_diff(a, b):
+    return float(np.max(np.abs(np.asarray(a, "float64") - np.asarray(b, "float64"))))
+
+
+def backbone_inputs(vocabulary_size, batch=3, length=10, seed=0):
+    """Random ids, pair-style segments and ragged padding (row i keeps length - 2i tokens)."""
+    rng = np.random.default_rng(seed)
+    token_ids = rng.integers(1, vocabulary_size, (batch, length)).astype("int32")
+    segment_ids = np.zeros((batch, length), "int32")
+    segment_ids[:, length // 2:] = 1
+    lengths = np.maximum(length - 2 * np.arange(batch), 2)
+    padding_mask = (np.arange(length)[None, :] < lengths[:, None]).astype("int32")
+    token_ids = token_ids * padding_mask
+    segment_ids = segment_ids * padding_mask
+    return {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
+
+
+def check_weights_exist_at_construction(model):
+    assert model.built and len(model.weights) > 0
+    assert all(variable.shape is not None for variable in model.weights)
+
+
+def check_backbone_shapes(backbone, hidden_dim, vocabulary_size):
+    for length in (4, 11):
+        out = numpy_tree(backbone(backbone_inputs(vocabulary_size, batch=2, length=length)))
+        assert out["sequence_output"].shape == (2, length, hidden_dim)
+        assert out["pooled_output"].shape == (2, hidden_dim)
+        assert np.all(np.isfinite(out["sequence_output"]))
+
+
+def check_padding_invariance(backbone, vocabulary_size):
+    """Extra padding must not change the outputs at real tokens."""
+    inputs = backbone_inputs(vocabulary_size, batch=2, length=8)
+    padded = {key: np.pad(value, ((0, 0), (0, 5))) for key, value in inputs.items()}
+    short = numpy_tree(backbone(inputs))
+    long = numpy_tree(backbone(padded))
+    mask = inputs["padding_mask"][..., None].astype(bool)
+    assert max_abs_diff(short["sequence_output"] * mask, long["sequence_output"][:, :8] * mask) < 1e-5
+    assert max_abs_diff(short["pooled_output"], long["pooled_output"]) < 1e-5
+
+
+def check_config_round_trip(model):
+    clone = type(model).from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    assert clone.count_params() == model.count_params()
+
+
+def check_keras_file_round_trip(model, inputs, tmp_path):
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    assert type(restored) is type(model)
+    assert_same_outputs(model, restored, inputs)
+
+
+def check_preset_round_trip(model, inputs, tmp_path, **from_preset_kwargs):
+    directory = tmp_path / "preset"
+    model.save_to_preset(directory)
+    restored = type(model).from_preset(directory, **from_preset_kwargs)
+    assert_same_outputs(model, restored, inputs)
+    return restored
+
+
+def assert_same_outputs(a, b, inputs, atol=1e-6):
+    out_a, out_b = numpy_tree(a(inputs)), numpy_tree(b(inputs))
+    for x, y in zip(keras.tree.flatten(out_a), keras.tree.flatten(out_b)):
+        assert max_abs_diff(x, y) <= atol
+
+
+def check_mixed_precision(cls, config, inputs):
+    """Under mixed_bfloat16: float32 variables, bf16 compute, float32-close outputs."""
+    reference = cls(**config)
+    mixed = cls(**config, dtype="mixed_bfloat16")
+    mixed.set_weights(reference.get_weights())
+    assert all(variable.dtype == "float32" for variable in mixed.weights)
+    out_ref = numpy_tree(reference(inputs))
+    out_mixed = numpy_tree(mixed(inputs))
+    for x, y in zip(keras.tree.flatten(out_ref), keras.tree.flatten(out_mixed)):
+        y = np.asarray(y, "float32")
+        assert np.all(np.isfinite(y))
+        assert max_abs_diff(x, y) < 0.1
+    return out_mixed
+
+
+def check_fit_one_step(task, x, y, **fit_kwargs):
+    history = task.fit(x, y, epochs=1, verbose=0, **fit_kwargs)
+    loss = history.history["loss"][-1]
+    assert np.isfinite(loss), loss
+    return history
