@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Tests never reach a model hub; this also makes hf:// fail fast and offline.
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 HF_TINY = dict(
     vocab_size=99,

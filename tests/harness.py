@@ -106,3 +106,15 @@ def check_fit_one_step(task, x, y, **fit_kwargs):
     loss = history.history["loss"][-1]
     assert np.isfinite(loss), loss
     return history
+
+
+def small_vocabulary(size):
+    """The first `size` useful tokens of the real bert-base-uncased vocabulary.
+
+    [PAD], [UNK], [CLS], [SEP], [MASK], then the most frequent words, so tiny
+    models tokenize real English into in-vocabulary ids and [UNK]s.
+    """
+    from keras_bert_zoo.presets import builtin_directory
+
+    words = (builtin_directory() / "bert_en_uncased_vocab.txt").read_text().splitlines()
+    return words[:1] + words[100:104] + words[1996:1996 + size - 5]

@@ -1,0 +1,1 @@
+"""Data: real assets shipped by packages, readers, pretraining examples."""

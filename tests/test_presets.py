@@ -1,0 +1,53 @@
+"""Preset resolution: names, directories, hf:// handles and their errors."""
+
+import pytest
+
+from keras_bert_zoo import BertBackbone, BertClassifier, list_presets
+from keras_bert_zoo.presets import builtin_directory
+
+
+def test_list_presets_has_the_bert_family():
+    names = list_presets()
+    for name in ["bert_tiny", "bert_mini", "bert_small", "bert_medium", "bert_base_en_uncased",
+                 "bert_large_en_uncased", "bert_base_en_cased", "bert_base_multi", "bert_base_zh"]:
+        assert name in names
+
+
+def test_offline_hf_handle_says_how_to_proceed():
+    with pytest.raises(OSError, match="load_weights=False.*local directory"):
+        BertBackbone.from_preset("hf://google-bert/bert-base-uncased")
+
+
+def test_builtin_weights_offline_say_how_to_proceed():
+    with pytest.raises(OSError, match="load_weights=False"):
+        BertBackbone.from_preset("bert_tiny")
+
+
+def test_missing_directory_is_reported(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        BertBackbone.from_preset(str(tmp_path / "nowhere"))
+
+
+def test_directory_without_a_model_is_reported(tmp_path):
+    with pytest.raises(ValueError, match="neither preset.json"):
+        BertBackbone.from_preset(tmp_path)
+
+
+def test_vocabulary_not_shipped_is_explained():
+    from keras_bert_zoo import BertPreprocessor
+
+    with pytest.raises(ValueError, match="not shipped"):
+        BertPreprocessor.from_preset("bert_base_multi")
+
+
+def test_uncased_presets_tokenize_offline():
+    classifier = BertClassifier.from_preset("bert_tiny", num_classes=2, load_weights=False, sequence_length=16)
+    features = classifier.preprocessor(["Hello world!"])
+    assert features["token_ids"].shape == (1, 16)
+    # [CLS] hello world ! [SEP] with the real bert-base-uncased vocabulary.
+    assert list(features["token_ids"].numpy()[0, :5]) == [101, 7592, 2088, 999, 102]
+
+
+def test_vocabulary_ships_with_its_licence():
+    assert (builtin_directory() / "bert_en_uncased_vocab.txt").is_file()
+    assert "Apache" in (builtin_directory() / "VOCABULARY_LICENSE.md").read_text()
