@@ -62,7 +62,11 @@ def preprocess_dataset(preprocessor, dataset, batch_size=None):
             lambda x, *rest: (preprocessor(x), *rest), num_parallel_calls=tf.data.AUTOTUNE
         )
     else:
-        dataset = dataset.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE)
+        # tf.data spreads a pair's two parts over two arguments; regroup them.
+        dataset = dataset.map(
+            lambda *parts: preprocessor(parts if len(parts) == 2 else parts[0]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

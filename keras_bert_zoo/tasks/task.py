@@ -110,7 +110,8 @@ class Task(keras.Model):
         if dataset is not None:
             if kwargs.get("validation_split"):
                 raise ValueError("validation_split needs array inputs; pass validation_data for raw text.")
-            x, y, sample_weight, batch_size = dataset, None, None, None
+            # The dataset is already shuffled each epoch; Keras cannot shuffle one.
+            x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
         if isinstance(validation_data, tuple) and inputs.is_raw_text(validation_data[0]):
             validation_data = self._adapt(*validation_data, batch_size=batch_size)
         elif validation_data is not None:
