@@ -29,7 +29,9 @@ def _to_numpy(variable):
     # numpy has no bfloat16; half-precision weights are stored widened.
     if variable.dtype in ("bfloat16", "float16"):
         value = ops.cast(value, "float32")
-    return np.ascontiguousarray(ops.convert_to_numpy(value))
+    array = ops.convert_to_numpy(value)
+    # ascontiguousarray makes scalars 1-D; keep the shape (step counters are scalars).
+    return np.ascontiguousarray(array).reshape(array.shape)
 
 
 def save_variables(path, variables):

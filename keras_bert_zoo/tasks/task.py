@@ -6,12 +6,14 @@ from keras_bert_zoo import presets
 from keras_bert_zoo.tasks import inputs
 
 FINE_TUNING_LEARNING_RATE = 5e-5  # The largest of BERT's recommended {5e-5, 3e-5, 2e-5}.
+# BERT decays neither biases nor LayerNorm scales/offsets (Keras names them gamma/beta).
+NO_WEIGHT_DECAY = ["bias", "gamma", "beta"]
 
 
 def fine_tuning_optimizer(learning_rate=FINE_TUNING_LEARNING_RATE, weight_decay=0.01):
     """AdamW as BERT fine-tunes: no weight decay on biases and LayerNorm parameters."""
     optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
     return optimizer
 
 

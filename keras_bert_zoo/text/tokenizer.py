@@ -1,46 +1,56 @@
-"""WordPiece tokenizer on tensorflow-text that reproduces Hugging Face's BERT tokenizer.
+"""WordPiece tokenizer on tensorflow-text with Hugging Face's BERT ids and offsets.
 
-TensorFlow is imported on first use only (see `_tf`), so this module imports on
-machines that have just JAX or torch.
-
-The pipeline mirrors `transformers.BertTokenizerFast` (the Rust `tokenizers`
-BertNormalizer + BertPreTokenizer + WordPiece) step by step:
-
-1. Normalize every character on its own: drop control/format/private-use
-   characters, map whitespace to " ", pad CJK ideographs with spaces, strip
-   accents (NFD, then drop non-spacing marks), lowercase. Working per character
-   is what the Rust normalizer does too, and it lets us map every normalized
-   byte back to the original character it came from (for offsets).
-2. Split on whitespace and isolate punctuation (`regex_split_with_offsets`).
-3. WordPiece each word (`FastWordpieceTokenizer`); words longer than
-   `max_chars_per_word` characters become one unknown token.
-
-Known differences from Hugging Face (all in scripts the BERT vocabularies do not
-cover; `tests/text/test_tokenizer.py` checks every other code point):
-* Lowercasing uses TensorFlow's ICU, which predates Unicode 14: the 40 capital
-  letters added then (Vithkuqi, U+2C2F, U+A7C0, U+A7D0, U+A7D6, U+A7D8) are not
-  lowercased. Words containing them are unknown in both unless the vocabulary
-  holds these letters.
-* With accent stripping, TensorFlow's NFD knows a few newer decompositions
-  (U+11938 and some Unicode 16 letters) that Hugging Face's tables do not.
-* Text normalization is per character, so combining marks that survive accent
-  stripping are not canonically reordered (Hugging Face reorders them).
-* Special-token strings inside the text ("[MASK]") are tokenized as plain text
-  (e.g. "[", "mask", "]"); Hugging Face matches them as special tokens.
+TensorFlow is imported on first use (`_tf`). As in `transformers.BertTokenizerFast`, special-token
+strings ("[MASK]") are split out first; each other character is normalized on its own like the Rust
+BertNormalizer does (so every normalized byte traces back to its source character, for offsets);
+words split on spaces go through `FastWordpieceTokenizer`. Hugging Face's Unicode tables are older
+than TensorFlow's RE2 and ICU; the characters they disagree on are listed below, so ids and offsets
+match on every code point (the tests sweep them) except: 40 capitals of Unicode 14 (Vithkuqi,
+U+2C2F, U+A7C0, U+A7D0, U+A7D6, U+A7D8) that ICU does not lowercase; U+11938 and a few Unicode 16
+letters that TensorFlow's NFD splits; marks that survive accent stripping are not reordered. Words
+with these are unknown either way in vocabularies without those letters.
 """
 
 import json
 import os
+import pathlib
+import re
 
 import keras
 
-from keras_bert_zoo.text import _unicode
 
-SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[MASK]")
+def _char_class(ranges):
+    """'41-5A 5F' -> the RE2 class body '\\x{41}-\\x{5A}\\x{5F}'."""
+    return "".join("-".join(f"\\x{{{c}}}" for c in r.split("-")) for r in ranges.split())
+
+
+# RE2 patterns. `([listed])|[class]` replaced by `\1` removes the class except the listed
+# characters: those that RE2's newer tables put in the class and Hugging Face's do not.
+_WHITESPACE = r"[\t\n\r\p{Zs}\x{2028}\x{2029}]"
+_CONTROL = r"([%s])|[\x{FFFD}\p{Cc}\p{Cf}\p{Co}]" % _char_class("890-891 8E2 110CD 13430-1343F")
+_NONSPACING_MARK = r"([%s])|[\p{Mn}\x{1734}]" % _char_class(  # U+1734 was Mn before Unicode 14
+    "7FD 898-89F 8CA-8E1 9FE AFA-AFF B55 C04 C3C D00 D3B-D3C D81 EBA ECE 180F 1885-1886 1ABF-1ACE 1DF6-1DFB "
+    "A82C A8C5 A8FF A9BD 10D24-10D27 10EAB-10EAC 10EFD-10EFF 10F46-10F50 10F82-10F85 11070 11073-11074 110C2 "
+    "111C9 111CF 1123E 11241 1133B 11438-1143F 11442-11444 11446 1145E 1182F-11837 11839-1183A 1193B-1193C "
+    "1193E 11943 119D4-119D7 119DA-119DB 119E0 11A01-11A0A 11A33-11A38 11A3B-11A3E 11A47 11A51-11A56 "
+    "11A59-11A5B 11A8A-11A96 11A98-11A99 11C30-11C36 11C38-11C3D 11C3F 11C92-11CA7 11CAA-11CB0 11CB2-11CB3 "
+    "11CB5-11CB6 11D31-11D36 11D3A 11D3C-11D3D 11D3F-11D45 11D47 11D90-11D91 11D95 11D97 11EF3-11EF4 "
+    "11F00-11F01 11F36-11F3A 11F40 11F42 13440 13447-13455 16F4F 16FE4 1CF00-1CF2D 1CF30-1CF46 1E000-1E006 "
+    "1E008-1E018 1E01B-1E021 1E023-1E024 1E026-1E02A 1E08F 1E130-1E136 1E2AE 1E2EC-1E2EF 1E4EC-1E4EF "
+    "1E944-1E94A")
+# The ideograph blocks of the Rust BertNormalizer (Python BERT starts one at 2B820).
+_CJK = "[%s]" % _char_class(
+    "4E00-9FFF 3400-4DBF 20000-2A6DF 2A700-2B73F 2B740-2B81F 2B920-2CEAF F900-FAFF 2F800-2FA1F")
+# All ASCII non-alphanumerics are punctuation to BERT, and so were U+166D and U+111C9.
+_PUNCTUATION = r"[!-/:-@\[-`{-~\p{P}\x{166D}\x{111C9}]"
+_NOT_PUNCTUATION = " ([%s]) " % _char_class(  # padded by _PUNCTUATION, to be unpadded
+    "61D 9FD A76 C77 C84 1B7D-1B7E 2E43-2E4F 2E52-2E5D 10EAD 10F55-10F59 10F86-10F89 1144B-1144F 1145A-1145B "
+    "1145D 11660-1166C 116B9 1183B 11944-11946 119E2 11A3F-11A46 11A9A-11A9C 11A9E-11AA2 11B00-11B09 "
+    "11C41-11C45 11C70-11C71 11EF7-11EF8 11F43-11F4F 11FFF 12FF1-12FF2 16E97-16E9A 16FE2 1E95E-1E95F")
 
 
 def _tf():
-    """Imports TensorFlow and tensorflow-text on first use (never at import)."""
+    """Imports TensorFlow and tensorflow-text on first use, never at module import."""
     import tensorflow as tf
     import tensorflow_text as tf_text
 
@@ -48,112 +58,115 @@ def _tf():
 
 
 def _read_vocabulary(vocabulary):
-    """Returns the vocabulary as a list of str from a path or a list of str."""
+    """The vocabulary as a list of str, from a vocab.txt path or a list of str."""
     if isinstance(vocabulary, (str, os.PathLike)):
         if not os.path.isfile(vocabulary):
             raise ValueError(f"Vocabulary file not found: {os.fspath(vocabulary)!r}")
         with open(vocabulary, encoding="utf-8") as f:
-            lines = f.read().split("\n")
-        if lines and lines[-1] == "":  # the newline that ends the last token
-            lines.pop()
-        vocabulary = [line[:-1] if line.endswith("\r") else line for line in lines]
-    elif isinstance(vocabulary, (list, tuple)):
-        vocabulary = list(vocabulary)
-        bad = [t for t in vocabulary if not isinstance(t, str)]
-        if bad:
-            raise TypeError(f"Vocabulary entries must be str, got {type(bad[0]).__name__}: {bad[0]!r}")
-    else:
-        raise TypeError(
-            "`vocabulary` must be a path to a vocab.txt file or a list of str, "
-            f"got {type(vocabulary).__name__}"
-        )
+            vocabulary = f.read().split("\n")
+        if vocabulary[-1] == "":  # after the newline that ends the last token
+            vocabulary.pop()
+    elif not isinstance(vocabulary, (list, tuple)) or not all(isinstance(t, str) for t in vocabulary):
+        raise TypeError(f"`vocabulary` must be a vocab.txt path or a list of str, got {vocabulary!r:.80}")
     if not vocabulary:
         raise ValueError("The vocabulary is empty.")
     seen = {}
     for i, token in enumerate(vocabulary):
         if token == "" or token != token.strip():
             raise ValueError(f"Vocabulary entry {i} ({token!r}) is empty or has surrounding whitespace.")
-        if token in seen:
+        if seen.setdefault(token, i) != i:
             raise ValueError(f"Vocabulary token {token!r} appears twice (ids {seen[token]} and {i}).")
-        seen[token] = i
-    return vocabulary
+    return list(vocabulary)
 
 
 def to_string_tensor(inputs, name="inputs"):
-    """Converts str / list of str / numpy / tf string tensor to a tf string tensor of rank 0 or 1."""
+    """str / list of str / numpy array / tf string tensor -> a tf string tensor of rank 0 or 1."""
     tf, _ = _tf()
     if isinstance(inputs, (str, bytes)):
         inputs = tf.constant(inputs)
-    elif isinstance(inputs, (list, tuple)):
-        bad = [x for x in inputs if not isinstance(x, (str, bytes))]
+    elif isinstance(inputs, (list, tuple)) or type(inputs).__module__ == "numpy":
+        items = inputs.tolist() if hasattr(inputs, "tolist") else list(inputs)
+        bad = [x for x in (items if isinstance(items, list) else [items]) if not isinstance(x, (str, bytes))]
         if bad:
-            raise TypeError(f"`{name}` must contain only strings, found {type(bad[0]).__name__}: {bad[0]!r}")
-        inputs = tf.constant(list(inputs), dtype=tf.string)
-    elif type(inputs).__module__ == "numpy" and hasattr(inputs, "dtype"):
-        if inputs.dtype.kind not in "USO":
-            raise TypeError(f"`{name}` must be an array of strings, got dtype {inputs.dtype}")
-        if inputs.dtype.kind == "O" and not all(isinstance(x, (str, bytes)) for x in inputs.flat):
-            raise TypeError(f"`{name}` must be an array of strings")
-        inputs = tf.constant(inputs.tolist() if inputs.dtype.kind == "O" else inputs, dtype=tf.string)
-    elif not isinstance(inputs, tf.Tensor):
-        raise TypeError(
-            f"`{name}` must be a str, a list of str, a numpy array or a tf string tensor, "
-            f"got {type(inputs).__name__}"
-        )
-    if inputs.dtype != tf.string:
-        raise TypeError(f"`{name}` must have dtype string, got {inputs.dtype.name}")
+            raise TypeError(f"`{name}` must be a string or a flat list of strings, found {bad[0]!r:.80}")
+        inputs = tf.constant(items, dtype=tf.string)
+    if not isinstance(inputs, tf.Tensor) or inputs.dtype != tf.string:
+        raise TypeError(f"`{name}` must be a str, a list of str, a numpy array or a tf string tensor, "
+                        f"got {inputs!r:.80}")
     if inputs.shape.rank is None or inputs.shape.rank > 1:
-        raise ValueError(f"`{name}` must be a scalar string or a 1-D batch of strings, got shape {inputs.shape}")
+        raise ValueError(f"`{name}` must be one string or a 1-D batch of strings, got shape {inputs.shape}")
     return inputs
+
+
+def _row_ids(splits):
+    """The row of each value of a ragged tensor with these row splits (cheaper in graphs than tf.repeat)."""
+    tf, _ = _tf()
+    return tf.searchsorted(splits[1:], tf.range(splits[-1]), side="right", out_type=splits.dtype)
+
+
+def _merge(groups, pieces, single, ids, ends, shift):
+    """Ragged (ids, starts, ends) of the rows of `groups.flat_values` -> rows of `groups`; rows
+    flagged `single` become one piece (ids, 0, ends); offsets are shifted by `shift` per row."""
+    tf, _ = _tf()
+    splits = pieces[0].row_splits
+    rows = _row_ids(splits)
+    flag = tf.gather(single, rows)
+    keep = tf.where(tf.where(flag, tf.range(splits[-1]) == tf.gather(splits, rows), True))[:, 0]  # indices
+    lengths = tf.where(single, tf.minimum(splits[1:] - splits[:-1], 1), splits[1:] - splits[:-1])
+    splits = tf.gather(tf.concat([[0], tf.cumsum(lengths)], 0), groups.row_splits)  # merged into groups
+    out = []
+    for p, value in zip(pieces, (ids, tf.zeros_like(ends), ends)):
+        value = tf.gather(tf.where(flag, tf.cast(tf.gather(value, rows), p.dtype), p.flat_values), keep)
+        if out:  # offsets, not ids
+            value += tf.cast(tf.gather(shift, tf.gather(rows, keep)), p.dtype)
+        out.append(tf.RaggedTensor.from_row_splits(value, splits, validate=False))
+    return out
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
 class BertTokenizer:
     """WordPiece tokenizer on tensorflow-text.
 
-    Produces the same ids as `transformers.BertTokenizerFast` with
-    `add_special_tokens=False` (see the module docstring for the exotic
-    differences). No special tokens are added.
+    Gives the ids of `transformers.BertTokenizerFast(...)(text, add_special_tokens=False)`.
 
     Args:
         vocabulary: path to a vocab.txt (one token per line) or a list of str.
-        lowercase: lowercase the text (Hugging Face `do_lower_case`).
+        lowercase: lowercase the text (Hugging Face's `do_lower_case`).
         strip_accents: remove accents; None means "strip iff lowercase".
         tokenize_chinese_chars: split CJK ideographs into single characters.
-        unknown_token: token for words that cannot be tokenized.
+        unknown_token: the token of words that cannot be tokenized.
         max_chars_per_word: longer words (in characters) become `unknown_token`.
+        special_tokens_in_strings: read "[CLS]", "[SEP]", "[PAD]", "[MASK]" and `unknown_token`
+            written in the text (case-sensitively) as those tokens, as Hugging Face does.
     """
 
     def __init__(self, vocabulary, lowercase=True, strip_accents=None, tokenize_chinese_chars=True,
-                 unknown_token="[UNK]", max_chars_per_word=100):
-        for arg, value in (("lowercase", lowercase), ("tokenize_chinese_chars", tokenize_chinese_chars)):
-            if not isinstance(value, bool):
+                 unknown_token="[UNK]", max_chars_per_word=100, special_tokens_in_strings=True):
+        for arg, value in (("lowercase", lowercase), ("strip_accents", strip_accents),
+                           ("tokenize_chinese_chars", tokenize_chinese_chars),
+                           ("special_tokens_in_strings", special_tokens_in_strings)):
+            if not isinstance(value, bool) and not (arg == "strip_accents" and value is None):
                 raise TypeError(f"`{arg}` must be a bool, got {value!r}")
-        if strip_accents is not None and not isinstance(strip_accents, bool):
-            raise TypeError(f"`strip_accents` must be None or a bool, got {strip_accents!r}")
-        if isinstance(max_chars_per_word, bool) or not isinstance(max_chars_per_word, int) or max_chars_per_word < 1:
+        if type(max_chars_per_word) is not int or max_chars_per_word < 1:
             raise ValueError(f"`max_chars_per_word` must be a positive int, got {max_chars_per_word!r}")
         self._vocabulary = _read_vocabulary(vocabulary)
         self._ids = {token: i for i, token in enumerate(self._vocabulary)}
-        missing = [t for t in (*SPECIAL_TOKENS, unknown_token) if t not in self._ids]
+        self._specials = sorted({"[CLS]", "[SEP]", "[PAD]", "[MASK]", unknown_token})
+        missing = [t for t in self._specials if t not in self._ids]
         if missing:
-            raise ValueError(f"The vocabulary lacks the special token(s) {missing}; a BERT vocabulary needs "
-                             f"{[*SPECIAL_TOKENS, unknown_token]}.")
-        self.lowercase = lowercase
-        self.strip_accents = strip_accents
-        self.tokenize_chinese_chars = tokenize_chinese_chars
-        self.unknown_token = unknown_token
-        self.max_chars_per_word = max_chars_per_word
-        self._wordpiece = None  # built on first use, so construction needs no TensorFlow
+            raise ValueError(f"The vocabulary lacks {missing}; BERT needs the tokens {self._specials}.")
+        self.lowercase, self.strip_accents, self.unknown_token = lowercase, strip_accents, unknown_token
+        self.tokenize_chinese_chars, self.max_chars_per_word = tokenize_chinese_chars, max_chars_per_word
+        self.special_tokens_in_strings = special_tokens_in_strings
+        self._wordpiece = None  # built on first use: construction needs no TensorFlow
 
-    # ----------------------------------------------------------------- vocabulary
-    @property
-    def vocabulary(self):
-        return list(self._vocabulary)
-
-    @property
-    def vocabulary_size(self):
-        return len(self._vocabulary)
+    vocabulary = property(lambda self: list(self._vocabulary))
+    vocabulary_size = property(lambda self: len(self._vocabulary))
+    cls_token_id = property(lambda self: self._ids["[CLS]"])
+    sep_token_id = property(lambda self: self._ids["[SEP]"])
+    pad_token_id = property(lambda self: self._ids["[PAD]"])
+    mask_token_id = property(lambda self: self._ids["[MASK]"])
+    unk_token_id = property(lambda self: self._ids[self.unknown_token])
 
     def token_to_id(self, token):
         if token not in self._ids:
@@ -161,102 +174,126 @@ class BertTokenizer:
         return self._ids[token]
 
     def id_to_token(self, id):
-        if isinstance(id, bool) or not isinstance(id, int) and not hasattr(id, "__index__"):
-            raise TypeError(f"Token id must be an int, got {id!r}")
-        if not 0 <= int(id) < len(self._vocabulary):
-            raise ValueError(f"Token id {id} is out of range [0, {len(self._vocabulary)}).")
+        if isinstance(id, bool) or not hasattr(id, "__index__") or not 0 <= int(id) < len(self._vocabulary):
+            raise ValueError(f"Token id {id!r} is not an int in [0, {len(self._vocabulary)}).")
         return self._vocabulary[int(id)]
 
-    cls_token_id = property(lambda self: self._ids["[CLS]"])
-    sep_token_id = property(lambda self: self._ids["[SEP]"])
-    pad_token_id = property(lambda self: self._ids["[PAD]"])
-    mask_token_id = property(lambda self: self._ids["[MASK]"])
-    unk_token_id = property(lambda self: self._ids[self.unknown_token])
-
-    # ----------------------------------------------------------------- tokenizing
     def __call__(self, inputs):
-        """Token ids: a RaggedTensor (batch, None) for a batch, a 1-D tensor for one string."""
+        """Token ids: int32 RaggedTensor (batch, None) for a batch, 1-D tensor for one string."""
         return self.tokenize_with_offsets(inputs)[0]
 
     def tokenize_with_offsets(self, inputs):
-        """Returns (ids, starts, ends); offsets are code-point offsets into the original strings.
-
-        `text[start:end]` in Python is the source span of each piece (the span of
-        the whole word for an unknown word). All three are int32 and shaped like
-        the output of `__call__`.
-        """
-        text = to_string_tensor(inputs)
-        if text.shape.rank == 0:
-            ids, starts, ends = self._tokenize(text[None])
-            return ids.values, starts.values, ends.values
-        return self._tokenize(text)
+        """(ids, starts, ends), int32, shaped like `__call__`'s output. Offsets count code points of
+        the original string: `text[start:end]` in Python is the source span of a piece (of the whole
+        word for an unknown word)."""
+        tf, tf_text = _tf()
+        inputs = to_string_tensor(inputs)
+        # regex_split stops at a NUL byte; U+0001 is dropped by normalization just the same.
+        text = tf.strings.regex_replace(inputs[None] if inputs.shape.rank == 0 else inputs, r"\x00", "\x01")
+        if self.special_tokens_in_strings:  # split them out first, then tokenize the other parts
+            pattern = "|".join(re.escape(t) for t in self._specials)
+            parts, part_starts, _ = tf_text.regex_split_with_offsets(text, pattern, pattern)
+            flat, at = parts.flat_values, part_starts.flat_values
+            match = tf.cast(tf.equal(flat[:, None], tf.constant(self._specials)[None, :]), tf.int32)
+            ids = tf.gather([self._ids[t] for t in self._specials], tf.argmax(match, axis=1))
+            prefix = tf.strings.substr(tf.gather(text, _row_ids(parts.row_splits)), tf.zeros_like(at), at)
+            chars = [tf.strings.length(t, unit="UTF8_CHAR") for t in (flat, prefix)]
+            outputs = _merge(parts, self._tokenize_text(flat), tf.reduce_any(match > 0, axis=1), ids, *chars)
+        else:
+            outputs = self._tokenize_text(text)
+        return tuple(tf.cast(t.values if inputs.shape.rank == 0 else t, tf.int32) for t in outputs)
 
     def _normalize(self, chars):
-        """Normalizes a 1-D tensor of single characters the way BertNormalizer does."""
+        """BertNormalizer, then BertPreTokenizer's punctuation split, on single characters."""
         tf, tf_text = _tf()
-        chars = tf.strings.regex_replace(chars, _unicode.WHITESPACE, " ")
-        chars = tf.strings.regex_replace(chars, _unicode.CONTROL, r"\1")
+        chars = tf.strings.regex_replace(chars, _WHITESPACE, " ")
+        chars = tf.strings.regex_replace(chars, _CONTROL, r"\1")
         if self.tokenize_chinese_chars:
-            chars = tf.strings.regex_replace(chars, _unicode.CJK, r" \0 ")
+            chars = tf.strings.regex_replace(chars, _CJK, r" \0 ")
         if self.lowercase if self.strip_accents is None else self.strip_accents:
-            chars = tf_text.normalize_utf8(chars, "NFD")
-            chars = tf.strings.regex_replace(chars, _unicode.NONSPACING_MARK, r"\1")
+            chars = tf.strings.regex_replace(tf_text.normalize_utf8(chars, "NFD"), _NONSPACING_MARK, r"\1")
         if self.lowercase:
             chars = tf.strings.lower(chars, encoding="utf-8")
-        return chars
+        chars = tf.strings.regex_replace(chars, _PUNCTUATION, r" \0 ")
+        return tf.strings.regex_replace(chars, _NOT_PUNCTUATION, r"\1")
 
-    def _build_wordpiece(self):
+    def _tokenize_text(self, text):
+        """Ragged (batch, None) ids, starts, ends (int64 code-point offsets) of a 1-D string tensor."""
         tf, tf_text = _tf()
         if self._wordpiece is None:
-            with tf.init_scope():  # an eager model tensor, reusable from any graph
+            with tf.init_scope():  # an eager model tensor that any graph can capture
+                # It limits bytes per word; words of too many characters are found below.
                 self._wordpiece = tf_text.FastWordpieceTokenizer(
-                    self._vocabulary, suffix_indicator="##", unknown_token=self.unknown_token,
-                    # Bytes, not characters: long words are found by character count below.
-                    max_bytes_per_word=4 * self.max_chars_per_word,
-                    token_out_type=tf.int32, no_pretokenization=True)
-        return self._wordpiece
-
-    def _tokenize(self, text):
-        """Tokenizes a 1-D string tensor into ragged (batch, None) ids, starts, ends."""
-        tf, tf_text = _tf()
-        chars = tf.strings.unicode_split(text, "UTF-8", errors="replace")
-        normalized = chars.with_flat_values(self._normalize(chars.flat_values))
-        text = tf.strings.reduce_join(normalized, axis=-1)
-        words, word_starts, _ = tf_text.regex_split_with_offsets(text, _unicode.SPLIT, _unicode.PUNCTUATION)
-
+                    self._vocabulary, unknown_token=self.unknown_token, token_out_type=tf.int64,
+                    max_bytes_per_word=4 * self.max_chars_per_word, no_pretokenization=True)
+        chars = tf.strings.unicode_decode(text, "UTF-8", errors="replace")
+        # Per-character normalization runs on distinct characters only (string ops are slow per item).
+        distinct, index = tf.unique(chars.flat_values)
+        normalized = self._normalize(tf.strings.unicode_encode(distinct[:, None], "UTF-8"))
+        char_bytes = tf.gather(tf.cast(tf.strings.length(normalized), tf.int64), index)
+        words, word_starts, _ = tf_text.regex_split_with_offsets(
+            tf.strings.reduce_join(chars.with_flat_values(tf.gather(normalized, index)), axis=-1), " +")
         flat_words = words.flat_values
-        ids, starts, ends = self._build_wordpiece().tokenize_with_offsets(flat_words)
-        # Hugging Face turns words of more than max_chars_per_word *characters*
-        # into one unknown token spanning the word; tf-text only counts bytes.
         too_long = tf.strings.length(flat_words, unit="UTF8_CHAR") > self.max_chars_per_word
-        per_piece = tf.repeat(too_long, ids.row_lengths())
-        ids = ids.with_flat_values(tf.where(per_piece, self.unk_token_id, ids.flat_values))
-        word_bytes = tf.repeat(tf.cast(tf.strings.length(flat_words), tf.int64), ids.row_lengths())
-        ends = ends.with_flat_values(tf.where(per_piece, word_bytes, ends.flat_values))
-        keep = ids.with_flat_values(tf.logical_or(
-            tf.logical_not(per_piece), tf.ragged.range(ids.row_lengths()).flat_values == 0))
-        ids, starts, ends = (tf.ragged.boolean_mask(t, keep) for t in (ids, starts, ends))
+        pieces = self._wordpiece.tokenize_with_offsets(flat_words)
+        ids, starts, ends = _merge(words, pieces, too_long, tf.fill(tf.shape(flat_words), self.unk_token_id),
+                                   tf.strings.length(flat_words), word_starts.flat_values)
+        # Normalized byte offset -> the last source character whose normalized bytes start at or before it.
+        char_bytes = tf.cumsum(char_bytes, exclusive=True)
+        first_char = tf.gather(chars.row_splits, _row_ids(ids.row_splits))  # rows with tokens have characters
+        base = tf.gather(char_bytes, first_char)
+        starts, ends = (tf.searchsorted(char_bytes, base + byte, side="right", out_type=tf.int64) - first_char
+                        for byte in (starts.flat_values, ends.flat_values - 1))  # the last byte's character
+        return ids, ids.with_flat_values(starts - 1), ids.with_flat_values(ends)
 
-        # Byte offsets into the normalized text of each example ...
-        word_starts = tf.repeat(word_starts.flat_values, ids.row_lengths())
-        ids, starts, ends = (words.with_flat_values(t).merge_dims(1, 2) for t in (ids, starts, ends))
-        starts = starts.flat_values + word_starts
-        ends = ends.flat_values + word_starts
-        # ... mapped back to the original character each normalized byte came
-        # from, through the byte position where each character's piece starts.
-        piece_starts = tf.cumsum(tf.cast(tf.strings.length(normalized.flat_values), tf.int64), exclusive=True)
-        char_splits = chars.row_splits
-        example = ids.value_rowids()
-        text_base = tf.gather(tf.concat([piece_starts, [0]], 0), tf.gather(char_splits, example))
-        total = tf.reduce_sum(tf.strings.length(normalized.flat_values))
-        # The concat above gives examples without characters a base of 0; they have no tokens.
-        del total
+    def detokenize(self, ids):
+        """Wordpieces joined ("##" glued, [PAD] skipped): a str, or a list of str for a batch."""
+        ids = ids.to_list() if hasattr(ids, "to_list") else ids  # tf.RaggedTensor
+        if hasattr(ids, "shape") or not isinstance(ids, (list, tuple)):
+            ids = keras.ops.convert_to_numpy(ids).tolist()
+        if not isinstance(ids, list):
+            raise TypeError(f"`ids` must be a sequence or a batch of sequences of ints, got {ids!r}")
+        if ids and all(isinstance(row, (list, tuple)) for row in ids):
+            return [self.detokenize(row) for row in ids]
+        tokens = [self.id_to_token(i) for i in ids if int(i) != self.pad_token_id]
+        return "".join(t[2:] if t.startswith("##") else " " + t for t in tokens).lstrip(" ")
 
-        def to_char(byte):
-            return tf.searchsorted(piece_starts, text_base + byte, side="right") - 1 - tf.gather(char_splits, example)
+    def get_config(self):
+        names = ("lowercase", "strip_accents", "tokenize_chinese_chars", "unknown_token",
+                 "max_chars_per_word", "special_tokens_in_strings")
+        return {"vocabulary": list(self._vocabulary), **{name: getattr(self, name) for name in names}}
 
-        starts = to_char(starts)
-        ends = to_char(ends - 1) + 1
-        return (ids.with_flat_values(tf.cast(ids.flat_values, tf.int32)),
-                ids.with_flat_values(tf.cast(starts, tf.int32)),
-                ids.with_flat_values(tf.cast(ends, tf.int32)))
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def save_vocabulary(self, directory):
+        """Writes `directory/vocab.txt` (one token per line); returns its path."""
+        path = pathlib.Path(directory) / "vocab.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(token + "\n" for token in self._vocabulary), encoding="utf-8")
+        return str(path)
+
+    @classmethod
+    def from_hf_dir(cls, directory):
+        """The tokenizer of a Hugging Face BERT checkpoint directory: `vocab.txt` (or the vocabulary
+        in `tokenizer.json`, all that transformers 5 saves) and `tokenizer_config.json`'s options
+        (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`, `unk_token`, else HF defaults)."""
+        directory = pathlib.Path(directory)
+
+        def read(name):
+            return json.loads((directory / name).read_text("utf-8")) if (directory / name).is_file() else {}
+
+        config, vocabulary = read("tokenizer_config.json"), directory / "vocab.txt"
+        if not vocabulary.is_file():
+            vocab = read("tokenizer.json").get("model", {}).get("vocab")
+            if not isinstance(vocab, dict) or sorted(vocab.values()) != list(range(len(vocab))):
+                found = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else "nothing"
+                raise ValueError(f"No vocab.txt nor WordPiece vocabulary in tokenizer.json in "
+                                 f"{str(directory)!r} (found: {found}).")
+            vocabulary = sorted(vocab, key=vocab.get)
+        unk = config.get("unk_token") or "[UNK]"
+        return cls(vocabulary, lowercase=bool(config.get("do_lower_case", True)),
+                   strip_accents=config.get("strip_accents"),
+                   tokenize_chinese_chars=bool(config.get("tokenize_chinese_chars", True)),
+                   unknown_token=unk["content"] if isinstance(unk, dict) else unk)  # dict: an AddedToken

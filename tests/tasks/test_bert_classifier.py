@@ -53,11 +53,13 @@ def test_fit_on_preprocessed_dict(classifier):
 
 
 def test_training_learns_a_separable_toy_task(classifier):
-    """Loss falls on a task the head can fit: the default compile must train."""
-    texts = TEXTS * 4
-    labels = np.tile(LABELS, 4)
-    history = classifier.fit(texts, labels, epochs=8, batch_size=8, verbose=0)
-    assert history.history["loss"][-1] < history.history["loss"][0]
+    """A random tiny model memorises four sentences: gradients reach every part."""
+    from keras_bert_zoo.tasks.task import fine_tuning_optimizer
+
+    # 5e-5 suits pretrained weights; a random tiny model (weights of std 0.02) needs a larger step.
+    classifier.compile(optimizer=fine_tuning_optimizer(1e-2))
+    history = classifier.fit(TEXTS * 4, np.tile(LABELS, 4), epochs=20, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < 0.3 < history.history["loss"][0]
 
 
 def test_mismatched_lengths_are_reported(classifier):

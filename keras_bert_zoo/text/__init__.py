@@ -1,0 +1,10 @@
+"""Tokenizers and preprocessors on tensorflow-text.
+
+Importing this package does not import TensorFlow; the classes import it when
+they first tokenize.
+"""
+
+from keras_bert_zoo.text.preprocessor import BertPreprocessor
+from keras_bert_zoo.text.tokenizer import BertTokenizer
+
+__all__ = ["BertPreprocessor", "BertTokenizer"]

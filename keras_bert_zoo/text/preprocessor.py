@@ -1,0 +1,158 @@
+"""Strings or sentence pairs -> the integer inputs of a BERT backbone.
+
+Built from tensorflow-text's `combine_segments`, `pad_model_inputs` and
+`WaterfallTrimmer`; TensorFlow is imported on first call only.
+"""
+
+import keras
+
+from keras_bert_zoo.text.tokenizer import BertTokenizer, _row_ids, _tf, to_string_tensor
+
+TRUNCATE_MODES = ("longest_first", "waterfall")
+
+
+def _longest_first(segments, budget):
+    """Hugging Face's (Rust) "longest_first" truncation of one or two ragged segments.
+
+    When both segments must shrink, the shorter one keeps budget // 2 and the
+    longer one the rest (the second one on a tie). tf-text's RoundRobinTrimmer
+    and ShrinkLongestTrimmer give the odd token to the other segment in some of
+    these cases, so the kept lengths are computed here and applied with ragged ops.
+    """
+    tf, _ = _tf()
+    lengths = [s.row_lengths() for s in segments]
+    budget = tf.constant(budget, lengths[0].dtype)
+    if len(segments) == 1:
+        keep = [tf.minimum(lengths[0], budget)]
+    else:
+        first, second = lengths
+        shorter = tf.minimum(first, second)
+        short_keep = tf.where(2 * shorter > budget, budget // 2, shorter)
+        fits, first_short = first + second <= budget, first <= second
+        keep = [tf.where(fits, first, tf.where(first_short, short_keep, budget - short_keep)),
+                tf.where(fits, second, tf.where(first_short, budget - short_keep, short_keep))]
+    trimmed = []
+    for segment, kept in zip(segments, keep):
+        splits = segment.row_splits
+        rows = _row_ids(splits)
+        position = tf.range(splits[-1]) - tf.gather(splits, rows)  # within its row
+        values = tf.gather(segment.flat_values, tf.where(position < tf.gather(kept, rows))[:, 0])
+        trimmed.append(tf.RaggedTensor.from_row_lengths(values, kept, validate=False))
+    return trimmed
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class BertPreprocessor:
+    """Strings or sentence pairs -> {"token_ids", "segment_ids", "padding_mask"} for a BERT backbone.
+
+    A single segment becomes `[CLS] a [SEP]`; a pair `(a, b)` becomes
+    `[CLS] a [SEP] b [SEP]` with segment id 0 up to the first `[SEP]` and 1
+    after it. Sequences are truncated to fit `sequence_length` and padded with
+    the `[PAD]` id; `padding_mask` is True on real tokens.
+
+    Works eagerly and inside `tf.data.Dataset.map`, e.g.
+    `ds.map(lambda x, y: (preprocessor(x), y))`, which is how task models feed
+    text to any Keras backend.
+
+    Args:
+        tokenizer: a `BertTokenizer`.
+        sequence_length: length of the outputs, special tokens included (>= 3).
+        truncate: "longest_first" (Hugging Face's default: shorten the longer
+            segment first) or "waterfall" (shorten the last segment first).
+    """
+
+    def __init__(self, tokenizer, sequence_length=512, truncate="longest_first"):
+        if not isinstance(tokenizer, BertTokenizer):
+            raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
+        if type(sequence_length) is not int or sequence_length < 3:
+            raise ValueError(f"`sequence_length` must be an int >= 3 (room for [CLS] and two [SEP]), "
+                             f"got {sequence_length!r}")
+        if truncate not in TRUNCATE_MODES:
+            raise ValueError(f"`truncate` must be one of {TRUNCATE_MODES}, got {truncate!r}")
+        self.tokenizer = tokenizer
+        self.sequence_length = sequence_length
+        self.truncate = truncate
+
+    def __call__(self, x):
+        """Returns a dict of int32 `token_ids`, int32 `segment_ids`, bool `padding_mask`.
+
+        `x` is one segment (a str, a list/array of str, or a tf string tensor of
+        rank 0 or 1) or a tuple of two such segments (sentence pairs). Batched
+        inputs give (batch, sequence_length) outputs; a single string (or a
+        scalar tensor) gives (sequence_length,) outputs.
+        """
+        tf, tf_text = _tf()
+        segments = self._segments(x)
+        scalar = segments[0].shape.rank == 0
+        if scalar:
+            segments = [s[None] for s in segments]
+        # Both segments of pairs in one tokenizer pass: half the graph, one normalization of the characters.
+        tokenized = self.tokenizer(tf.concat(segments, axis=0))
+        size = tf.shape(segments[0], out_type=tf.int64)[0]
+        tokenized = [tokenized[:size], tokenized[size:]] if len(segments) == 2 else [tokenized]
+        # Room left once [CLS] and one [SEP] per segment are in.
+        budget = self.sequence_length - 1 - len(tokenized)
+        if self.truncate == "longest_first":
+            trimmed = _longest_first(tokenized, budget)
+        else:  # fill the budget in segment order: the last segment is cut first
+            trimmed = tf_text.WaterfallTrimmer(max_seq_length=budget).trim(tokenized)
+        token_ids, segment_ids = tf_text.combine_segments(
+            trimmed,
+            start_of_sequence_id=self.tokenizer.cls_token_id,
+            end_of_segment_id=self.tokenizer.sep_token_id,
+        )
+        token_ids, padding_mask = tf_text.pad_model_inputs(
+            token_ids, max_seq_length=self.sequence_length, pad_value=self.tokenizer.pad_token_id
+        )
+        segment_ids, _ = tf_text.pad_model_inputs(segment_ids, self.sequence_length, pad_value=0)
+        outputs = {
+            "token_ids": tf.cast(token_ids, tf.int32),
+            "segment_ids": tf.cast(segment_ids, tf.int32),
+            "padding_mask": tf.cast(padding_mask, tf.bool),
+        }
+        if scalar:
+            outputs = {k: v[0] for k, v in outputs.items()}
+        return outputs
+
+    def _segments(self, x):
+        """Validates `x` and returns its segments as string tensors of equal rank and batch size."""
+        if isinstance(x, tuple) and len(x) not in (1, 2):
+            raise ValueError(f"BertPreprocessor takes one segment or a pair (a tuple of two), got {len(x)}.")
+        if isinstance(x, dict):
+            raise TypeError("BertPreprocessor takes strings or a tuple of two string batches, not a dict.")
+        parts = list(x) if isinstance(x, tuple) else [x]
+        segments = [to_string_tensor(part, name=f"segment {i}") for i, part in enumerate(parts)]
+        if len(segments) == 2:
+            first, second = (s.shape for s in segments)
+            if first.rank != second.rank:
+                raise ValueError(f"A pair must be two strings or two batches, got shapes {first}, {second}.")
+            if first.rank == 1 and None not in (first[0], second[0]) and first[0] != second[0]:
+                raise ValueError(f"The two segments of a pair must have the same batch size, got {first[0]} "
+                                 f"and {second[0]}.")
+        return segments
+
+    def get_config(self):
+        return {"tokenizer": self.tokenizer.get_config(), "sequence_length": self.sequence_length,
+                "truncate": self.truncate}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        tokenizer = config.get("tokenizer")
+        if isinstance(tokenizer, dict) and "class_name" in tokenizer:  # a Keras-serialized tokenizer
+            config["tokenizer"] = keras.saving.deserialize_keras_object(tokenizer)
+        elif isinstance(tokenizer, dict):
+            config["tokenizer"] = BertTokenizer.from_config(tokenizer)
+        return cls(**config)
+
+    @classmethod
+    def from_preset(cls, preset, sequence_length=None, **kwargs):
+        """The preprocessor of a preset (name, saved directory or checkpoint directory)."""
+        from keras_bert_zoo import presets
+
+        resolved = presets.resolve(preset, need_weights=False)
+        length = sequence_length or resolved.sequence_length()
+        return cls(resolved.build_tokenizer(), sequence_length=length, **kwargs)
+
+    def __repr__(self):
+        return f"BertPreprocessor(sequence_length={self.sequence_length}, truncate={self.truncate!r})"

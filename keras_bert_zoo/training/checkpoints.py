@@ -1,0 +1,168 @@
+"""Checkpoints of the whole training state, for exact resumption after an interruption.
+
+A checkpoint holds every model variable (weights and the dropout seed states),
+every optimizer variable (step counter, moments, accumulated gradients, loss
+scale) and a JSON state (epoch, step, examples seen). Restoring all of them
+and skipping the examples already seen continues a run where it stopped, with
+the same learning-rate position and the same batches and dropout masks.
+
+On the torch backend, unseeded Dropout layers draw from torch's global
+generator instead of their seed state, so that generator's state is saved too.
+
+Variables are stored by position, not by name: Keras names seed generators
+and optimizers with process-wide counters ("seed_generator_7"), which differ
+between processes and would not match. Shapes are checked on restore.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+
+import keras
+import numpy as np
+
+from keras_bert_zoo import weights_io
+
+PREFIX = "step-"
+STATE = "state.json"
+VARIABLES = "variables.safetensors"
+TORCH_GENERATOR = "torch_generator.npy"
+
+
+def _training_variables(model):
+    if model.optimizer is None:
+        raise ValueError("Compile the model before saving or restoring a training checkpoint.")
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    return list(model.variables) + list(model.optimizer.variables)
+
+
+class _Positional:
+    """A variable presented to weights_io under its position in the list."""
+
+    def __init__(self, index, variable):
+        self.path = f"{index:05d}"
+        self.variable = variable
+        self.shape, self.dtype = variable.shape, variable.dtype
+
+    @property
+    def value(self):
+        return self.variable.value
+
+    def assign(self, value):
+        self.variable.assign(value)
+
+
+def _positional(model):
+    return [_Positional(index, variable) for index, variable in enumerate(_training_variables(model))]
+
+
+def _torch_generator_state():
+    """torch's global CPU generator state on the torch backend (else None)."""
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    return torch.get_rng_state().numpy()
+
+
+def _set_torch_generator_state(path):
+    if keras.backend.backend() == "torch" and path.is_file():
+        import torch
+
+        torch.set_rng_state(torch.from_numpy(np.load(path)))
+
+
+def checkpoints(directory):
+    """The checkpoint directories under `directory`, oldest first."""
+    directory = pathlib.Path(directory)
+    if not directory.is_dir():
+        return []
+    found = [path for path in directory.iterdir() if path.name.startswith(PREFIX) and (path / STATE).is_file()]
+    return sorted(found, key=lambda path: int(path.name[len(PREFIX):]))
+
+
+def save_training_state(directory, model, state, keep=2):
+    """Write a checkpoint for `state["step"]` atomically and keep the newest `keep`.
+
+    The checkpoint is written under a temporary name and renamed when
+    complete, so an interruption while saving leaves the previous ones intact.
+    """
+    directory = pathlib.Path(directory)
+    final = directory / f"{PREFIX}{int(state['step']):08d}"
+    partial = directory / f".partial-{final.name}-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    weights_io.save_variables(partial / VARIABLES, _positional(model))
+    generator = _torch_generator_state()
+    if generator is not None:
+        np.save(partial / TORCH_GENERATOR, generator)
+    (partial / STATE).write_text(json.dumps(state, indent=2))
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(partial, final)
+    for old in checkpoints(directory)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_state(directory):
+    """The JSON state of the newest checkpoint under `directory`, or None if there is none.
+
+    Read it before building the data pipeline: its `epoch` is `fit`'s
+    `initial_epoch` and its `examples_seen` the examples to skip.
+    """
+    found = checkpoints(directory)
+    return json.loads((found[-1] / STATE).read_text()) if found else None
+
+
+def restore_training_state(directory, model):
+    """Load the newest checkpoint under `directory` into `model` and its optimizer.
+
+    `TrainingCheckpoint` calls this when training begins, which is when the
+    torch generator state must be set (`fit` draws from it before that).
+    Returns the saved state dict, or None when there is no checkpoint yet.
+    """
+    found = checkpoints(directory)
+    if not found:
+        return None
+    latest = found[-1]
+    weights_io.load_variables(latest / VARIABLES, _positional(model))
+    _set_torch_generator_state(latest / TORCH_GENERATOR)
+    return json.loads((latest / STATE).read_text())
+
+
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """Restores the newest checkpoint when training begins; saves one after every Keras epoch.
+
+    Pretraining runs define an epoch as `steps_per_epoch` steps (the
+    checkpoint interval), so a run resumes with
+    `fit(initial_epoch=latest_state(directory)["epoch"], callbacks=[TrainingCheckpoint(directory, ...)])`
+    on data that skips `examples_seen` examples.
+
+    Args:
+        directory: where checkpoints go (`step-00000100/` ...).
+        steps_per_epoch: optimizer-visible batches per Keras epoch.
+        examples_per_step: examples consumed per batch (for the data position).
+        keep: how many recent checkpoints to keep.
+    """
+
+    def __init__(self, directory, steps_per_epoch, examples_per_step, keep=2):
+        super().__init__()
+        self.directory = directory
+        self.steps_per_epoch = steps_per_epoch
+        self.examples_per_step = examples_per_step
+        self.keep = keep
+
+    def on_train_begin(self, logs=None):
+        restore_training_state(self.directory, self.model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = (epoch + 1) * self.steps_per_epoch
+        state = {
+            "epoch": epoch + 1,
+            "step": step,
+            "examples_seen": step * self.examples_per_step,
+            "logs": {key: float(value) for key, value in (logs or {}).items()},
+        }
+        save_training_state(self.directory, self.model, state, keep=self.keep)
