@@ -6,13 +6,22 @@ first use.
 
 from keras_bert_zoo.models import Backbone, BertBackbone
 from keras_bert_zoo.presets import list_presets
-from keras_bert_zoo.tasks import BertClassifier, Task
+from keras_bert_zoo.tasks import BertClassifier, BertMaskedLM, BertPretrainer, Task
 
 # Text classes live in keras_bert_zoo.text, loaded on first access so that
 # `import keras_bert_zoo` stays light.
 _TEXT_NAMES = ("BertPreprocessor", "BertTokenizer")
 
-__all__ = ["Backbone", "BertBackbone", "BertClassifier", "Task", "list_presets", *_TEXT_NAMES]
+__all__ = [
+    "Backbone",
+    "BertBackbone",
+    "BertClassifier",
+    "BertMaskedLM",
+    "BertPretrainer",
+    "Task",
+    "list_presets",
+    *_TEXT_NAMES,
+]
 __version__ = "0.1.0"
 
 

@@ -1,6 +1,11 @@
 """The `bert-zoo` command.
 
     bert-zoo presets                       list the built-in presets
+    bert-zoo vocab CORPUS --output DIR     learn a WordPiece vocabulary
+    bert-zoo prepare CORPUS --output DIR --vocabulary DIR
+                                           write pretraining shards (NSP pairs)
+    bert-zoo pretrain --data DIR --output RUN [--config FILE]
+                                           pretrain, resumable after interruption
     bert-zoo import-hf CHECKPOINT OUTPUT   convert a Hugging Face checkpoint
                                            directory (or hf://org/name) to a
                                            keras-bert-zoo preset directory
@@ -8,6 +13,8 @@
 
 import argparse
 import sys
+
+from keras_bert_zoo.cli_pretraining import add_commands
 
 
 def _presets(args):
@@ -55,6 +62,7 @@ def main(argv=None):
     convert.add_argument("output", help="preset directory to write")
     convert.add_argument("--sequence-length", type=int, default=512)
     convert.set_defaults(run=_import_hf)
+    add_commands(commands)
     args = parser.parse_args(argv)
     args.run(args)
 

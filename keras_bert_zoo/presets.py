@@ -155,7 +155,9 @@ class ResolvedPreset:
 
         Returns whether the task head was loaded (False leaves it initialised).
         """
-        load_head = task is not None and bool(self.task_config(type(task)))
+        # Match the class, not the config: BertMaskedLM's head has no arguments.
+        saved_task = (self.spec.get("task") or {}).get("class_name")
+        load_head = task is not None and saved_task == type(task).__name__
         if self.checkpoint is not None:
             self.checkpoint.load(backbone, task if load_head else None)
         elif self.directory is not None:

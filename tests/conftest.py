@@ -50,3 +50,29 @@ def hf_bert_classifier(tmp_path_factory):
     """(directory, model) of a random tiny `BertForSequenceClassification`, 3 labels."""
     directory = tmp_path_factory.mktemp("hf_bert_classifier")
     return directory, _save_hf("BertForSequenceClassification", directory, num_labels=3)
+
+
+def _save_hf_randomised(model_class_name, tmp_path_factory):
+    """(directory, model) as `_save_hf` gives, with every parameter perturbed so that the
+    zero biases and unit LayerNorm scales of fresh heads cannot hide a mapping error."""
+    directory = tmp_path_factory.mktemp(model_class_name)
+    model = _save_hf(model_class_name, directory)
+    import torch
+
+    with torch.no_grad():
+        for parameter in model.parameters():  # tied parameters appear once
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    model.save_pretrained(directory)
+    return directory, model
+
+
+@pytest.fixture(scope="session")
+def hf_bert_pretraining(tmp_path_factory):
+    """A random tiny `BertForPreTraining` (MLM + NSP heads), perturbed."""
+    return _save_hf_randomised("BertForPreTraining", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def hf_bert_masked_lm(tmp_path_factory):
+    """A random tiny `BertForMaskedLM` (which has no pooler), perturbed."""
+    return _save_hf_randomised("BertForMaskedLM", tmp_path_factory)

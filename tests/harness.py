@@ -1,7 +1,11 @@
 """Checks shared by every backbone and task test: a family's test is a config plus calls."""
 
+import pathlib
+
 import numpy as np
 import keras
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 TINY_BERT = dict(
     vocabulary_size=120,

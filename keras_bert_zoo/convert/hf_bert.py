@@ -36,6 +36,9 @@ def task_spec(config):
     if "BertForSequenceClassification" in architectures:
         num_labels = config.get("num_labels") or len(config.get("id2label") or {}) or 2
         return {"class_name": "BertClassifier", "config": {"num_classes": num_labels}}
+    for architecture, task in PRETRAINING_TASKS:
+        if architecture in architectures:
+            return {"class_name": task, "config": {}}
     return None
 
 
@@ -77,11 +80,43 @@ def head_weights(task):
     name = type(task).__name__
     if name == "BertClassifier":
         return _dense("classifier", task.head.dense)
+    if name in ("BertMaskedLM", "BertPretrainer"):
+        head = task.masked_lm_head
+        pairs = [
+            *_dense("cls.predictions.transform.dense", head.dense),
+            *_layer_norm("cls.predictions.transform.LayerNorm", head.layer_norm),
+            ("cls.predictions.bias", head.output_bias, False),
+        ]
+        if name == "BertPretrainer":
+            pairs += _dense("cls.seq_relationship", task.next_sentence_head.dense)
+        return pairs
     raise ValueError(f"No Hugging Face head mapping for {name}.")
+
+
+def optional_weights(config):
+    """Backbone weights the checkpoint may lack: Hugging Face builds some models without a pooler."""
+    if set(config.get("architectures") or ()) & set(POOLERLESS_ARCHITECTURES):
+        return ("pooler.dense.weight", "pooler.dense.bias")
+    return ()
 
 
 # Weights of heads a backbone-only load leaves out: reported by name, not an error.
 HEAD_PREFIXES = ("cls.", "classifier.", "qa_outputs.")
 # Non-trainable buffers some checkpoints store.
 BUFFERS = ("embeddings.position_ids",)
+# Copies some checkpoints store of a weight they tie to another: (copy, original).
+# The MLM decoder is the word embedding matrix and its bias is cls.predictions.bias.
+TIED = (
+    ("cls.predictions.decoder.weight", "embeddings.word_embeddings.weight"),
+    ("cls.predictions.decoder.bias", "cls.predictions.bias"),
+)
+# transformers builds these with add_pooling_layer=False.
+POOLERLESS_ARCHITECTURES = (
+    "BertForMaskedLM",
+    "BertLMHeadModel",
+    "BertForTokenClassification",
+    "BertForQuestionAnswering",
+)
 MODEL_PREFIX = "bert."
+# Hugging Face architecture -> zoo task, for tasks whose heads take no arguments.
+PRETRAINING_TASKS = (("BertForPreTraining", "BertPretrainer"), ("BertForMaskedLM", "BertMaskedLM"))

@@ -59,6 +59,27 @@ def _canonical_name(name, prefix):
     return name
 
 
+def _untie(tensors, tied):
+    """Drop stored copies of tied weights after checking they equal their original.
+
+    A copy whose original is absent stands in for it (some checkpoints keep
+    only the copy). A copy that differs means the checkpoint is not tied,
+    which a tied model cannot represent: that is an error, not a guess.
+    """
+    for copy, original in tied:
+        if copy not in tensors:
+            continue
+        value = tensors.pop(copy)
+        if original not in tensors:
+            tensors[original] = value
+        elif not np.array_equal(tensors[original], value):
+            raise ValueError(
+                f"{copy} differs from {original}; the model ties them, so this checkpoint "
+                f"(trained untied?) cannot be loaded exactly."
+            )
+    return tensors
+
+
 class HFCheckpoint:
     """A Hugging Face checkpoint directory: `config.json`, weights, vocabulary."""
 
@@ -78,9 +99,9 @@ class HFCheckpoint:
     def tensors(self):
         if self._tensors is None:
             raw = read_tensors(self.directory)
-            self._tensors = {
-                _canonical_name(name, self.family.MODEL_PREFIX): value for name, value in raw.items()
-            }
+            prefix = self.family.MODEL_PREFIX
+            canonical = {_canonical_name(name, prefix): value for name, value in raw.items()}
+            self._tensors = _untie(canonical, self.family.TIED)
         return self._tensors
 
     def spec(self):
@@ -113,12 +134,20 @@ class HFCheckpoint:
         if task is not None:
             pairs = pairs + self.family.head_weights(task)
         tensors = self.tensors
-        missing = [name for name, _, _ in pairs if name not in tensors]
+        optional = self.family.optional_weights(self.config)
+        missing = [name for name, _, _ in pairs if name not in tensors and name not in optional]
         if missing:
             raise ValueError(f"{self.directory}: checkpoint lacks weights {missing}.")
+        absent = [name for name, _, _ in pairs if name not in tensors]
+        if absent:
+            logger.warning(
+                "Not in the checkpoint (its architecture has no such layer), left initialised: %s",
+                ", ".join(absent),
+            )
         for name, variable, transpose in pairs:
-            value = tensors[name]
-            weights_io.assign(variable, np.transpose(value) if transpose else value, name)
+            if name in tensors:
+                value = tensors[name]
+                weights_io.assign(variable, np.transpose(value) if transpose else value, name)
         used = {name for name, _, _ in pairs} | set(self.family.BUFFERS)
         leftover = sorted(set(tensors) - used)
         heads = [name for name in leftover if name.startswith(self.family.HEAD_PREFIXES)]

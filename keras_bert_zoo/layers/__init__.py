@@ -4,5 +4,14 @@ from keras_bert_zoo.layers.attention import SelfAttention
 from keras_bert_zoo.layers.embeddings import BertEmbeddings
 from keras_bert_zoo.layers.encoder import TransformerBlock
 from keras_bert_zoo.layers.heads import ClassificationHead, Pooler
+from keras_bert_zoo.layers.pretraining_heads import MaskedLMHead, NextSentenceHead
 
-__all__ = ["BertEmbeddings", "ClassificationHead", "Pooler", "SelfAttention", "TransformerBlock"]
+__all__ = [
+    "BertEmbeddings",
+    "ClassificationHead",
+    "MaskedLMHead",
+    "NextSentenceHead",
+    "Pooler",
+    "SelfAttention",
+    "TransformerBlock",
+]

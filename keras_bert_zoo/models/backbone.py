@@ -40,6 +40,14 @@ class Backbone(keras.Model):
         """The layer that turns this backbone's outputs into class logits."""
         raise NotImplementedError(f"{type(self).__name__} has no classification head.")
 
+    def masked_lm_head(self):
+        """The layer that predicts tokens at mask positions, tied to this backbone's embeddings."""
+        raise NotImplementedError(f"{type(self).__name__} has no masked language model head.")
+
+    def next_sentence_head(self):
+        """The layer that turns the pooled output into next-sentence (or sentence-order) logits."""
+        raise NotImplementedError(f"{type(self).__name__} has no next sentence head.")
+
     @classmethod
     def from_preset(cls, preset, load_weights=True, **overrides):
         """Build a backbone from a preset name, a saved directory or a checkpoint.

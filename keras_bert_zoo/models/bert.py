@@ -3,7 +3,14 @@
 import keras
 from keras import ops
 
-from keras_bert_zoo.layers import BertEmbeddings, ClassificationHead, Pooler, TransformerBlock
+from keras_bert_zoo.layers import (
+    BertEmbeddings,
+    ClassificationHead,
+    MaskedLMHead,
+    NextSentenceHead,
+    Pooler,
+    TransformerBlock,
+)
 from keras_bert_zoo.models.backbone import Backbone
 
 
@@ -102,4 +109,23 @@ class BertBackbone(Backbone):
             initializer_range=config["initializer_range"],
             dtype=self.dtype_policy,
             name="classification_head",
+        )
+
+    def masked_lm_head(self):
+        config = self._constructor_config
+        return MaskedLMHead(
+            config["vocabulary_size"],
+            config["hidden_dim"],
+            token_embedding=self.embeddings.token_embedding,
+            layer_norm_epsilon=config["layer_norm_epsilon"],
+            initializer_range=config["initializer_range"],
+            dtype=self.dtype_policy,
+            name="masked_lm_head",
+        )
+
+    def next_sentence_head(self):
+        return NextSentenceHead(
+            self._constructor_config["initializer_range"],
+            dtype=self.dtype_policy,
+            name="next_sentence_head",
         )

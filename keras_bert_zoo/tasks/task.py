@@ -114,6 +114,8 @@ class Task(keras.Model):
                 raise ValueError("validation_split needs array inputs; pass validation_data for raw text.")
             # The dataset is already shuffled each epoch; Keras cannot shuffle one.
             x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
+        elif hasattr(x, "element_spec"):  # a tf.data.Dataset: the pipeline decides its order
+            shuffle = False
         if isinstance(validation_data, tuple) and inputs.is_raw_text(validation_data[0]):
             validation_data = self._adapt(*validation_data, batch_size=batch_size)
         elif validation_data is not None:

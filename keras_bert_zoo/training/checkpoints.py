@@ -18,6 +18,7 @@ import json
 import os
 import pathlib
 import shutil
+import time
 
 import keras
 import numpy as np
@@ -140,29 +141,44 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     `fit(initial_epoch=latest_state(directory)["epoch"], callbacks=[TrainingCheckpoint(directory, ...)])`
     on data that skips `examples_seen` examples.
 
+    The state also carries the history (one row of logs per checkpoint), so
+    the curves of a resumed run have no gap and no repeated rows even when
+    the process died between a checkpoint and anything written after it.
+
     Args:
         directory: where checkpoints go (`step-00000100/` ...).
-        steps_per_epoch: optimizer-visible batches per Keras epoch.
+        steps_per_epoch: batches per Keras epoch.
         examples_per_step: examples consumed per batch (for the data position).
         keep: how many recent checkpoints to keep.
+        on_saved: optional function called with the history after each save
+            (e.g. to write curves).
     """
 
-    def __init__(self, directory, steps_per_epoch, examples_per_step, keep=2):
+    def __init__(self, directory, steps_per_epoch, examples_per_step, keep=2, on_saved=None):
         super().__init__()
         self.directory = directory
         self.steps_per_epoch = steps_per_epoch
         self.examples_per_step = examples_per_step
         self.keep = keep
+        self.on_saved = on_saved
+        self.history = []
 
     def on_train_begin(self, logs=None):
-        restore_training_state(self.directory, self.model)
+        state = restore_training_state(self.directory, self.model)
+        self.history = state.get("history", []) if state else []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         step = (epoch + 1) * self.steps_per_epoch
-        state = {
-            "epoch": epoch + 1,
-            "step": step,
-            "examples_seen": step * self.examples_per_step,
-            "logs": {key: float(value) for key, value in (logs or {}).items()},
-        }
+        seconds = time.perf_counter() - self._started
+        row = {"step": step, "epoch": epoch + 1, **{key: float(value) for key, value in (logs or {}).items()},
+               "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+               "examples_per_second": self.steps_per_epoch * self.examples_per_step / seconds}
+        self.history.append(row)
+        state = {"epoch": epoch + 1, "step": step, "examples_seen": step * self.examples_per_step,
+                 "history": self.history}
         save_training_state(self.directory, self.model, state, keep=self.keep)
+        if self.on_saved is not None:
+            self.on_saved(self.history)

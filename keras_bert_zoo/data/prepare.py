@@ -1,0 +1,94 @@
+"""Corpus -> vocabulary -> pretraining shards: the steps behind `bert-zoo vocab` and `bert-zoo prepare`.
+
+A shard directory is self-contained: besides the TFRecord shards and their
+manifest it holds `vocab.txt` and `tokenizer.json` (the tokenizer's options),
+so pretraining needs nothing else to rebuild the exact tokenizer.
+"""
+
+import json
+import pathlib
+
+from keras_bert_zoo.text import BertTokenizer
+
+TOKENIZER_OPTIONS = "tokenizer.json"
+
+
+def save_tokenizer(tokenizer, directory):
+    """Write `vocab.txt` and `tokenizer.json` (options) into `directory`."""
+    directory = pathlib.Path(directory)
+    tokenizer.save_vocabulary(directory)
+    options = {key: value for key, value in tokenizer.get_config().items() if key != "vocabulary"}
+    (directory / TOKENIZER_OPTIONS).write_text(json.dumps(options, indent=2) + "\n")
+
+
+def load_tokenizer(directory):
+    """The tokenizer saved by `save_tokenizer`; a bare vocab.txt gives the uncased defaults."""
+    directory = pathlib.Path(directory)
+    if not (directory / "vocab.txt").is_file():
+        raise ValueError(f"{str(directory)!r} has no vocab.txt; make one with `bert-zoo vocab` or pass a "
+                         f"directory written by `bert-zoo prepare`.")
+    options_path = directory / TOKENIZER_OPTIONS
+    options = json.loads(options_path.read_text()) if options_path.is_file() else {}
+    return BertTokenizer(directory / "vocab.txt", **options)
+
+
+def build_vocabulary(corpus, output, vocabulary_size=8000, lowercase=True, verbose=True):
+    """Learn a WordPiece vocabulary from `corpus` and save it (with the options) into `output`.
+
+    Returns the tokenizer built from it.
+    """
+    from keras_bert_zoo.data.corpus import read_documents
+    from keras_bert_zoo.data.vocabulary import train_wordpiece_vocabulary
+
+    documents = read_documents(corpus, split_into_sentences=False)
+    vocabulary = train_wordpiece_vocabulary(documents, vocabulary_size, lowercase=lowercase, verbose=verbose)
+    tokenizer = BertTokenizer(vocabulary, lowercase=lowercase)
+    pathlib.Path(output).mkdir(parents=True, exist_ok=True)
+    save_tokenizer(tokenizer, output)
+    return tokenizer
+
+
+def prepare_pretraining_data(corpus, output, tokenizer, max_sequence_length=128, short_seq_prob=0.1,
+                             next_sentence_prediction=True, static_masking=False, dupe_factor=5,
+                             max_predictions_per_seq=20, masking_rate=0.15, whole_word_masking=False,
+                             num_shards=4, seed=0):
+    """Turn a corpus into pretraining shards in `output` (a new or empty directory).
+
+    By default the shards hold unmasked sentence pairs and the input pipeline
+    masks them afresh each epoch (dynamic masking); `static_masking=True`
+    writes `dupe_factor` masked copies instead, as original BERT did.
+
+    Args:
+        corpus: text files (see `keras_bert_zoo.data.corpus.read_documents`).
+        output: the shard directory.
+        tokenizer: a `BertTokenizer`, or a directory holding vocab.txt.
+        max_sequence_length, short_seq_prob, next_sentence_prediction: see
+            `create_instances`.
+        static_masking, dupe_factor, max_predictions_per_seq, masking_rate,
+        whole_word_masking: see `write_masked_examples`.
+        num_shards: TFRecord files to write.
+        seed: seeds pairing and (static) masking.
+
+    Returns:
+        The manifest (a dict; `count` is the number of examples written).
+    """
+    from keras_bert_zoo.data.corpus import read_documents
+    from keras_bert_zoo.data.pretraining_examples import create_instances
+    from keras_bert_zoo.data.pretraining_shards import write_instances, write_masked_examples
+
+    if not isinstance(tokenizer, BertTokenizer):
+        tokenizer = load_tokenizer(tokenizer)
+    instances = create_instances(read_documents(corpus), tokenizer, max_sequence_length=max_sequence_length,
+                                 short_seq_prob=short_seq_prob,
+                                 next_sentence_prediction=next_sentence_prediction, seed=seed)
+    options = {"corpus": [str(path) for path in ([corpus] if isinstance(corpus, (str, pathlib.Path)) else corpus)],
+               "max_sequence_length": max_sequence_length, "short_seq_prob": short_seq_prob, "seed": seed}
+    if static_masking:
+        manifest = write_masked_examples(instances, output, tokenizer, dupe_factor=dupe_factor, seed=seed,
+                                         max_predictions_per_seq=max_predictions_per_seq,
+                                         masking_rate=masking_rate, whole_word_masking=whole_word_masking,
+                                         num_shards=num_shards, options=options)
+    else:
+        manifest = write_instances(instances, output, tokenizer, num_shards=num_shards, options=options)
+    save_tokenizer(tokenizer, output)
+    return manifest

@@ -1,0 +1,155 @@
+"""WordPiece vocabulary learning for `keras_bert_zoo.text.BertTokenizer`.
+
+The learning algorithm is tensorflow-text's (`wordpiece_tokenizer_learner_lib.learn`, the one
+behind `bert_vocab_from_dataset` and keras-hub's `compute_word_piece_vocabulary`). What is ours
+is the input: the words it counts are split and normalized by `BertTokenizer`'s own per-character
+normalization (lowercasing, accent stripping, punctuation and CJK splitting), so every learned
+piece is one the tokenizer can produce. Every character of the corpus (up to
+`max_unique_characters`, the most frequent first) is kept, alone and as a "##" continuation, so
+[UNK] only comes from characters the corpus never had.
+"""
+
+import collections
+import os
+import sys
+
+from keras_bert_zoo.data.corpus import read_documents
+from keras_bert_zoo.text.tokenizer import BertTokenizer
+
+# BERT's order: [PAD] must be id 0 (padding masks are `token_ids != 0`), [UNK] 1, [CLS] 2, [SEP] 3,
+# [MASK] 4, as in the vocabularies of the original small BERTs.
+RESERVED_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+
+class WordSplitter:
+    """Splits text into the words that `BertTokenizer` hands to WordPiece.
+
+    The tokenizer normalizes each character on its own; this applies the same normalization,
+    computed with TensorFlow once per distinct character, with `str.translate`.
+
+    Example:
+        >>> WordSplitter()("Héllo, world!")
+        ['hello', ',', 'world', '!']
+    """
+
+    def __init__(self, lowercase=True, strip_accents=None, tokenize_chinese_chars=True):
+        self._tokenizer = BertTokenizer(list(RESERVED_TOKENS), lowercase=lowercase, strip_accents=strip_accents,
+                                        tokenize_chinese_chars=tokenize_chinese_chars)
+        self._table = {}  # code point -> normalized str (" " around split-off characters)
+
+    def __call__(self, text):
+        new = {c for c in set(text) if ord(c) not in self._table}
+        if new:
+            import tensorflow as tf
+
+            new = sorted(new)
+            # The tokenizer's own (private) normalization, so that the two can never differ.
+            normalized = self._tokenizer._normalize(tf.constant(new)).numpy()
+            self._table.update({ord(c): n.decode("utf-8") for c, n in zip(new, normalized)})
+        # The tokenizer splits the normalized text on " " only: other whitespace normalizes to it.
+        return [word for word in text.translate(self._table).split(" ") if word]
+
+
+def count_words(documents, lowercase=True, strip_accents=None, tokenize_chinese_chars=True, verbose=True):
+    """Counts the words of a corpus as `BertTokenizer` splits and normalizes them.
+
+    Args:
+        documents: a path (str or os.PathLike: file, directory or glob) or a list of
+            `os.PathLike`, read with `read_documents`; or any iterable of documents, each a str or
+            a list of str.
+        lowercase, strip_accents, tokenize_chinese_chars: as in `BertTokenizer`.
+        verbose: show a progress bar (documents and words read) on stderr.
+
+    Returns:
+        A `collections.Counter` of words.
+    """
+    if isinstance(documents, (str, os.PathLike)) or (
+            isinstance(documents, (list, tuple)) and documents and all(isinstance(d, os.PathLike) for d in documents)):
+        documents = read_documents(documents, split_into_sentences=False)
+    elif isinstance(documents, (bytes, dict)) or not hasattr(documents, "__iter__"):
+        raise TypeError(f"`documents` must be a path or an iterable of documents, got {documents!r:.80}")
+    from tqdm.auto import tqdm
+
+    split = WordSplitter(lowercase, strip_accents, tokenize_chinese_chars)
+    counts, total = collections.Counter(), 0
+    with tqdm(documents, unit=" documents", disable=not verbose, file=sys.stderr) as progress:
+        for index, document in enumerate(progress):
+            texts = [document] if isinstance(document, str) else document
+            if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+                raise TypeError(f"Document {index} must be a str or a list of str, got {document!r:.80}")
+            for text in texts:
+                words = split(text)
+                counts.update(words)
+                total += len(words)
+            progress.set_postfix(words=total, refresh=False)
+    return counts
+
+
+def train_wordpiece_vocabulary(documents, vocabulary_size, lowercase=True, strip_accents=None,
+                               tokenize_chinese_chars=True, reserved_tokens=RESERVED_TOKENS,
+                               max_unique_characters=1000, max_word_length=50, verbose=True):
+    """Learns a WordPiece vocabulary of at most `vocabulary_size` tokens from a corpus.
+
+    Args:
+        documents: a path or documents, as in `count_words`.
+        vocabulary_size: the most tokens. The learner searches a count threshold for 95-100% of
+            it; on small corpora a threshold step can change the size more, and it returns fewer.
+        lowercase, strip_accents, tokenize_chinese_chars: as in `BertTokenizer`; give the
+            tokenizer the same values.
+        reserved_tokens: the first tokens, in this order (ids 0, 1, ...). `BertTokenizer` needs
+            [PAD], [UNK], [CLS], [SEP] and [MASK]; add e.g. "[unused0]" for later use.
+        max_unique_characters: the alphabet is the most frequent characters up to this many;
+            words with other characters are not learned from (they become [UNK]).
+        max_word_length: longer words (in characters) are not learned from.
+        verbose: show progress on stderr.
+
+    Returns:
+        A list of str: the reserved tokens, the alphabet, then pieces ("##" marks a
+        continuation) by decreasing count.
+
+    Example:
+        >>> vocabulary = train_wordpiece_vocabulary("examples/data/moby_dick/train.txt", 8000)
+        >>> tokenizer = BertTokenizer(vocabulary, lowercase=True)
+    """
+    reserved_tokens = list(reserved_tokens)
+    if any(not isinstance(t, str) or not t or t != "".join(t.split()) for t in reserved_tokens) or (
+            len(set(reserved_tokens)) != len(reserved_tokens)):
+        raise ValueError(f"`reserved_tokens` must be distinct non-empty str without spaces, got {reserved_tokens}")
+    if type(vocabulary_size) is not int or vocabulary_size <= len(reserved_tokens):
+        raise ValueError(f"`vocabulary_size` must be an int > {len(reserved_tokens)} (the reserved tokens), "
+                         f"got {vocabulary_size!r}")
+    counts = count_words(documents, lowercase, strip_accents, tokenize_chinese_chars, verbose)
+    if not counts:
+        raise ValueError("The corpus has no words to learn a vocabulary from.")
+    characters = collections.Counter()
+    for word, count in counts.items():
+        for character in word:
+            characters[character] += count
+    alphabet = sorted(c for c, _ in characters.most_common(max_unique_characters))
+    essential = reserved_tokens + alphabet + ["##" + c for c in alphabet]
+    if len(essential) > vocabulary_size:
+        raise ValueError(f"`vocabulary_size`={vocabulary_size} cannot hold the {len(reserved_tokens)} reserved "
+                         f"tokens and the corpus's {len(alphabet)} characters with their '##' forms: it needs "
+                         f"at least {len(essential)}.")
+    from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
+
+    if verbose:
+        print(f"Learning {vocabulary_size} WordPiece tokens from {len(counts)} distinct words...", file=sys.stderr)
+    # lower_thresh=1: small corpora need pieces seen only a few times to fill the vocabulary.
+    vocabulary = learner.learn(counts, vocabulary_size, reserved_tokens, lower_thresh=1,
+                               max_token_length=max_word_length, max_unique_chars=max_unique_characters)
+    # The learner's alphabet misses characters seen only in words longer than max_word_length.
+    learned = set(vocabulary)
+    vocabulary += [token for token in essential if token not in learned]
+    surplus = len(vocabulary) - vocabulary_size
+    if surplus > 0:  # drop the rarest learned pieces (they come last), never essential ones
+        essential = set(essential)
+        rarest = set([token for token in reversed(vocabulary) if token not in essential][:surplus])
+        vocabulary = [token for token in vocabulary if token not in rarest]
+    return vocabulary
+
+
+def save_vocabulary(vocabulary, directory):
+    """Writes `directory/vocab.txt` (one token per line, as Hugging Face and BERT read it) after
+    `BertTokenizer`'s checks of the vocabulary; returns its path."""
+    return BertTokenizer(vocabulary).save_vocabulary(directory)

@@ -1,0 +1,188 @@
+"""A resumable BERT pretraining run: shards in, checkpoints, curves and a preset out.
+
+    config = PretrainingConfig(data="data/shards", output="runs/tiny", total_steps=2000)
+    summary = run_pretraining(config)   # kill it at any time; run it again to resume
+
+The run directory holds `config.json`, `checkpoints/step-*/`, `history.csv`,
+`curves.png` and, at the end, `preset/` (loadable by every task's
+`from_preset`, e.g. `BertClassifier.from_preset("runs/tiny/preset", num_classes=2)`).
+"""
+
+import dataclasses
+import json
+import pathlib
+
+MIXED_PRECISION = {None: None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
+# Options a resumed run may change without invalidating its checkpoints.
+RESUMABLE_CHANGES = ("total_steps", "validation_steps", "verbose")
+
+
+@dataclasses.dataclass
+class PretrainingConfig:
+    """Everything a pretraining run depends on (saved as the run's config.json).
+
+    Args:
+        data: a shard directory written by `bert-zoo prepare` (holds vocab.txt).
+        output: the run directory.
+        preset: the architecture (random initialisation), e.g. "bert_tiny"; the
+            vocabulary size comes from the data's vocabulary.
+        validation_data: an optional held-out shard directory.
+        batch_size: examples per batch.
+        total_steps: batches of the whole run.
+        steps_per_checkpoint: batches between checkpoints (and history rows).
+        learning_rate, warmup_steps, optimizer, weight_decay,
+        gradient_accumulation_steps: see `pretraining_optimizer`.
+        max_predictions_per_seq, masking_rate, whole_word_masking: masked LM.
+        mixed_precision: None, "bf16" or "fp16" (with dynamic loss scaling).
+        seed: seeds initialisation, dropout, shuffling and masking.
+        validation_steps: held-out batches per evaluation.
+        verbose: Keras progress-bar verbosity.
+    """
+
+    data: str
+    output: str
+    preset: str = "bert_tiny"
+    validation_data: str = None
+    batch_size: int = 32
+    total_steps: int = 1000
+    steps_per_checkpoint: int = 100
+    learning_rate: float = 1e-4
+    warmup_steps: int = None
+    optimizer: str = "adamw"
+    weight_decay: float = 0.01
+    gradient_accumulation_steps: int = 1
+    max_predictions_per_seq: int = 20
+    masking_rate: float = 0.15
+    whole_word_masking: bool = False
+    mixed_precision: str = None
+    seed: int = 0
+    validation_steps: int = 20
+    verbose: int = 1
+
+    def __post_init__(self):
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise ValueError(f"mixed_precision must be one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
+        for name in ("batch_size", "total_steps", "steps_per_checkpoint", "validation_steps"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}")
+        if self.total_steps % self.steps_per_checkpoint:
+            raise ValueError(f"total_steps ({self.total_steps}) must be a multiple of steps_per_checkpoint "
+                             f"({self.steps_per_checkpoint}).")
+
+    @classmethod
+    def from_json(cls, path, **overrides):
+        """A config from a JSON file of these fields, with `overrides` applied."""
+        fields = {field.name for field in dataclasses.fields(cls)}
+        values = json.loads(pathlib.Path(path).read_text())
+        unknown = sorted(set(values) - fields)
+        if unknown:
+            raise ValueError(f"Unknown pretraining option(s) in {path}: {unknown}. Valid: {sorted(fields)}")
+        return cls(**{**values, **overrides})
+
+
+def _check_resumable(config, run):
+    """Refuse to resume a run directory with different settings (its checkpoints would not fit)."""
+    saved_path = run / "config.json"
+    current = dataclasses.asdict(config)
+    if saved_path.is_file():
+        saved = json.loads(saved_path.read_text())
+        changed = sorted(k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k])
+        if changed:
+            raise ValueError(f"{run} holds a run with other settings ({', '.join(changed)}); resume it with "
+                             f"the same settings or choose a new output directory.")
+    run.mkdir(parents=True, exist_ok=True)
+    saved_path.write_text(json.dumps(current, indent=2))
+
+
+def build_pretrainer(config, tokenizer):
+    """A randomly initialised pretrainer of `config.preset`'s architecture, compiled with the recipe.
+
+    `BertPretrainer` (masked LM + next-sentence prediction), or `BertMaskedLM`
+    when `config.data` has no next-sentence labels.
+    """
+    from keras_bert_zoo.data.pretraining_dataset import read_manifest
+    import keras
+
+    from keras_bert_zoo import BertPretrainer, BertMaskedLM, Backbone
+    from keras_bert_zoo.text import BertPreprocessor
+    from keras_bert_zoo.training.optimizers import pretraining_optimizer
+
+    _, manifest = read_manifest(config.data)
+    keras.utils.set_random_seed(config.seed)
+    if config.mixed_precision:
+        keras.config.set_dtype_policy(MIXED_PRECISION[config.mixed_precision])
+    backbone = Backbone.from_preset(config.preset, load_weights=False,
+                                    vocabulary_size=tokenizer.vocabulary_size)
+    preprocessor = BertPreprocessor(tokenizer, sequence_length=manifest["max_sequence_length"])
+    task_class = BertPretrainer if manifest["next_sentence_prediction"] else BertMaskedLM
+    task = task_class(backbone, preprocessor=preprocessor)
+    updates = config.total_steps // config.gradient_accumulation_steps
+    task.compile(optimizer=pretraining_optimizer(
+        total_steps=updates, learning_rate=config.learning_rate, optimizer=config.optimizer,
+        warmup_steps=None if config.warmup_steps is None else config.warmup_steps // config.gradient_accumulation_steps,
+        weight_decay=config.weight_decay, gradient_accumulation_steps=config.gradient_accumulation_steps))
+    return task
+
+
+def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True):
+    """The batches of the shards in `directory` as `config` masks and batches them."""
+    from keras_bert_zoo.data.pretraining_dataset import pretraining_dataset, read_manifest
+
+    _, manifest = read_manifest(directory)
+    return pretraining_dataset(
+        directory, tokenizer, config.batch_size, manifest["max_sequence_length"],
+        max_predictions_per_seq=config.max_predictions_per_seq, masking_rate=config.masking_rate,
+        whole_word_masking=config.whole_word_masking,
+        next_sentence_prediction=manifest["next_sentence_prediction"], seed=config.seed,
+        repeat=repeat, skip_examples=skip_examples)
+
+
+def held_out_data(config, tokenizer):
+    """The fixed held-out batches (`validation_steps` of them, same masks every time), or None."""
+    if not config.validation_data:
+        return None
+    return pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(config.validation_steps)
+
+
+def run_pretraining(config):
+    """Pretrain (or resume pretraining) as `config` says; returns a summary dict.
+
+    Safe to interrupt at any point: run it again with the same config and it
+    continues from the newest checkpoint with the same step, learning rate,
+    optimizer state, data position and dropout state. The summary holds the
+    last history row, the held-out metrics and the saved preset's path.
+    """
+    from keras_bert_zoo.data.prepare import load_tokenizer
+    from keras_bert_zoo.training import curves
+    from keras_bert_zoo.training.checkpoints import TrainingCheckpoint, latest_state
+
+    run = pathlib.Path(config.output)
+    _check_resumable(config, run)
+    tokenizer = load_tokenizer(config.data)
+    task = build_pretrainer(config, tokenizer)
+
+    examples_per_step = config.batch_size
+    state = latest_state(run / "checkpoints") or {"epoch": 0, "examples_seen": 0}
+    epochs = config.total_steps // config.steps_per_checkpoint
+    validation = held_out_data(config, tokenizer)
+
+    def write_curves(history):
+        curves.write_csv(history, run / "history.csv")
+        curves.plot(history, run / "curves.png")
+
+    checkpoint = TrainingCheckpoint(run / "checkpoints", config.steps_per_checkpoint, examples_per_step,
+                                    on_saved=write_curves)
+    if state["epoch"] < epochs:
+        task.fit(pretraining_data(config, config.data, tokenizer, skip_examples=state["examples_seen"]),
+                 epochs=epochs, initial_epoch=state["epoch"], steps_per_epoch=config.steps_per_checkpoint,
+                 validation_data=validation, callbacks=[checkpoint], verbose=config.verbose)
+    else:  # finished earlier: load the final weights to save and evaluate them
+        checkpoint.set_model(task)
+        checkpoint.on_train_begin()
+    task.save_to_preset(run / "preset")
+    summary = {"steps": config.total_steps, "history": checkpoint.history[-1] if checkpoint.history else {},
+               "preset": str(run / "preset")}
+    if validation is not None:
+        summary["held_out"] = task.evaluate(validation, verbose=0, return_dict=True)
+    (run / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

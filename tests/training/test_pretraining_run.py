@@ -1,0 +1,101 @@
+"""The pretraining run end to end: shards, training, curves, preset, and exact resume after a kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import harness
+from keras_bert_zoo.data.prepare import prepare_pretraining_data
+from keras_bert_zoo.text import BertTokenizer
+
+CORPUS = harness.REPO / "examples" / "data" / "moby_dick" / "held_out.txt"
+OPTIONS = ["--preset", "bert_tiny", "--batch-size", "4", "--total-steps", "40", "--steps-per-checkpoint", "2",
+           "--learning-rate", "1e-3", "--verbose", "0"]
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("shards") / "train"
+    tokenizer = BertTokenizer(harness.small_vocabulary(1000))
+    first_chapters = tmp_path_factory.mktemp("corpus") / "text.txt"
+    first_chapters.write_text("\n\n".join(CORPUS.read_text().split("\n\n")[:40]))
+    prepare_pretraining_data(first_chapters, directory, tokenizer, max_sequence_length=32, num_shards=2)
+    return directory
+
+
+def _pretrain(shards, output, *extra):
+    command = [sys.executable, "-m", "keras_bert_zoo.cli", "pretrain", "--data", str(shards),
+               "--output", str(output), *OPTIONS, *extra]
+    return subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _weights(run):
+    from safetensors.numpy import load_file
+
+    return load_file(str(run / "preset" / "backbone.safetensors"))
+
+
+def test_killed_run_resumes_exactly(shards, tmp_path):
+    reference = _pretrain(shards, tmp_path / "reference")
+    interrupted = _pretrain(shards, tmp_path / "interrupted")
+    checkpoints = tmp_path / "interrupted" / "checkpoints"
+    deadline = time.time() + 300
+    while not (checkpoints.is_dir() and any(checkpoints.glob("step-*"))):
+        assert interrupted.poll() is None, interrupted.stdout.read().decode()
+        assert time.time() < deadline, "no checkpoint after 300 s"
+        time.sleep(0.02)
+    interrupted.send_signal(signal.SIGKILL)  # no chance to clean up, as in a crash
+    interrupted.wait()
+    assert not (tmp_path / "interrupted" / "summary.json").exists(), "the run ended before the kill"
+
+    resumed = _pretrain(shards, tmp_path / "interrupted")
+    for process in (reference, resumed):
+        output = process.communicate(timeout=600)[0].decode()
+        assert process.returncode == 0, output
+
+    expected, actual = _weights(tmp_path / "reference"), _weights(tmp_path / "interrupted")
+    assert expected.keys() == actual.keys()
+    for name in expected:
+        np.testing.assert_allclose(actual[name], expected[name], atol=1e-6, err_msg=name)
+    history = [row["step"] for row in _csv_rows(tmp_path / "interrupted" / "history.csv")]
+    assert history == list(range(2, 41, 2))  # no gap, no repeated row
+    assert (tmp_path / "interrupted" / "curves.png").stat().st_size > 0
+
+
+def _csv_rows(path):
+    import csv
+
+    with open(path) as f:
+        return [{key: float(value) for key, value in row.items() if value} for row in csv.DictReader(f)]
+
+
+def test_run_learns_and_its_preset_fine_tunes(shards, tmp_path):
+    from keras_bert_zoo import BertClassifier
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
+
+    config = PretrainingConfig(data=str(shards), output=str(tmp_path / "run"), validation_data=str(shards),
+                               batch_size=8, total_steps=30, steps_per_checkpoint=10, learning_rate=2e-3,
+                               validation_steps=4, verbose=0)
+    summary = run_pretraining(config)
+    rows = _csv_rows(tmp_path / "run" / "history.csv")
+    assert rows[-1]["mlm_logits_loss"] < rows[0]["mlm_logits_loss"]
+    assert 0 < summary["held_out"]["mlm_logits_accuracy"] <= 1
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["steps"] == 30
+    classifier = BertClassifier.from_preset(summary["preset"], num_classes=2)
+    harness.check_fit_one_step(classifier, ["a calm sea", "a furious storm"], np.array([1, 0]))
+
+
+def test_changed_settings_refuse_to_resume(shards, tmp_path):
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
+
+    run_pretraining(PretrainingConfig(data=str(shards), output=str(tmp_path), total_steps=2,
+                                      steps_per_checkpoint=2, batch_size=4, verbose=0))
+    with pytest.raises(ValueError, match="batch_size"):
+        run_pretraining(PretrainingConfig(data=str(shards), output=str(tmp_path), total_steps=2,
+                                          steps_per_checkpoint=2, batch_size=8, verbose=0))
