@@ -33,7 +33,20 @@ SIZES = {
                   learning_rate=1e-3, finetune_epochs=3),
     "full": dict(vocabulary_size=8000, sequence_length=128, total_steps=4000, steps_per_checkpoint=250,
                  learning_rate=1e-3, finetune_epochs=3),
+    # Seconds, for the example's own test: a few chapters and snippets only.
+    "smoke": dict(vocabulary_size=800, sequence_length=32, total_steps=4, steps_per_checkpoint=2,
+                  learning_rate=1e-3, finetune_epochs=1, chapters=6, snippets=96),
 }
+
+
+def _chapters(path, run, count):
+    """`path`, or a file of its first `count` documents (chapters) in `run`."""
+    if count is None:
+        return path
+    subset = run / "corpus" / path.name
+    subset.parent.mkdir(parents=True, exist_ok=True)
+    subset.write_text("\n\n".join(path.read_text(encoding="utf-8").split("\n\n")[:count]), encoding="utf-8")
+    return subset
 
 
 def _shards(name, corpus, run, vocabulary, sequence_length):
@@ -91,13 +104,14 @@ def main(argv=None):
     from keras_bert_zoo.training.pretraining_run import (PretrainingConfig, build_pretrainer, held_out_data,
                                                          run_pretraining)
 
+    corpus = {part: _chapters(CORPUS / f"{part}.txt", run, size.get("chapters")) for part in ("train", "held_out")}
     vocabulary = run / "vocabulary"
     if not (vocabulary / "vocab.txt").is_file():
-        build_vocabulary(CORPUS / "train.txt", vocabulary, vocabulary_size=size["vocabulary_size"])
+        build_vocabulary(corpus["train"], vocabulary, vocabulary_size=size["vocabulary_size"])
     tokenizer = load_tokenizer(vocabulary)
     print(f"vocabulary: {tokenizer.vocabulary_size:,} WordPiece tokens")
-    train = _shards("train", CORPUS / "train.txt", run, vocabulary, size["sequence_length"])
-    held_out = _shards("held_out", CORPUS / "held_out.txt", run, vocabulary, size["sequence_length"])
+    train = _shards("train", corpus["train"], run, vocabulary, size["sequence_length"])
+    held_out = _shards("held_out", corpus["held_out"], run, vocabulary, size["sequence_length"])
 
     config = PretrainingConfig(
         data=str(train), output=str(run / "pretraining"), validation_data=str(held_out), preset="bert_tiny",
@@ -112,6 +126,7 @@ def main(argv=None):
              "nsp_accuracy": summary["held_out"]["nsp_logits_accuracy"]}
 
     texts, labels = load_snippets()
+    texts, labels = texts[:size.get("snippets")], labels[:size.get("snippets")]
     data = split(texts, labels, test_fraction=0.2, seed=args.seed)
     pretrained = _fine_tune(summary["preset"], True, data, args, size)
     from_scratch = _fine_tune(summary["preset"], False, data, args, size)

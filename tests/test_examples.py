@@ -31,3 +31,15 @@ def test_finetune_sentiment_smoke(tmp_path, hf_bert_model):
                      "--sequence-length", "16", "--output", str(tmp_path / "out")])
     assert 0 <= accuracy <= 1
     assert (tmp_path / "out" / "preset.json").is_file()
+
+
+def test_pretrain_and_finetune_smoke(tmp_path):
+    """The whole story (vocabulary, shards, pretraining, both fine-tunings) runs and reports."""
+    from pretrain_and_finetune import main
+
+    result = main(["--size", "smoke", "--output", str(tmp_path)])
+    for key in ("held_out_before", "held_out_after"):
+        assert 0 <= result[key]["mlm_accuracy"] <= 1 and 0 <= result[key]["nsp_accuracy"] <= 1
+    assert 0 <= result["sentiment_accuracy_pretrained"] <= 1
+    assert 0 <= result["sentiment_accuracy_random_init"] <= 1
+    assert (tmp_path / "pretraining" / "preset" / "preset.json").is_file()
