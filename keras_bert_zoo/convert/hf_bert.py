@@ -33,13 +33,28 @@ def backbone_spec(config):
 def task_spec(config):
     """The zoo task matching the checkpoint's `architectures`, or None."""
     architectures = config.get("architectures") or []
+    num_labels = config.get("num_labels") or len(config.get("id2label") or {}) or 2
     if "BertForSequenceClassification" in architectures:
-        num_labels = config.get("num_labels") or len(config.get("id2label") or {}) or 2
-        return {"class_name": "BertClassifier", "config": {"num_classes": num_labels}}
-    for architecture, task in PRETRAINING_TASKS:
+        # transformers regresses when there is one label (or problem_type says so).
+        problem = config.get("problem_type") or ("regression" if num_labels == 1 else None)
+        task_config = {"num_classes": 1 if problem == "regression" else num_labels}
+        if problem == "multi_label_classification":
+            task_config["multi_label"] = True
+        return {"class_name": "BertClassifier", "config": task_config}
+    if "BertForTokenClassification" in architectures:
+        return {"class_name": "BertTokenClassifier", "config": {"num_classes": num_labels,
+                                                               "labels": _label_names(config, num_labels)}}
+    for architecture, task in HEAD_ONLY_TASKS:
         if architecture in architectures:
             return {"class_name": task, "config": {}}
     return None
+
+
+def _label_names(config, num_labels):
+    """The checkpoint's label names in id order, or None when they are transformers' LABEL_i defaults."""
+    id2label = {int(key): value for key, value in (config.get("id2label") or {}).items()}
+    names = [id2label.get(index, f"LABEL_{index}") for index in range(num_labels)]
+    return None if names == [f"LABEL_{index}" for index in range(num_labels)] else names
 
 
 def _dense(prefix, layer):
@@ -78,8 +93,8 @@ def backbone_weights(backbone):
 def head_weights(task):
     """(Hugging Face name, Keras variable, transpose?) for a task's head."""
     name = type(task).__name__
-    if name == "BertClassifier":
-        return _dense("classifier", task.head.dense)
+    if name in DENSE_HEADS:
+        return _dense(DENSE_HEADS[name], task.head.dense)
     if name in ("BertMaskedLM", "BertPretrainer"):
         head = task.masked_lm_head
         pairs = [
@@ -119,4 +134,16 @@ POOLERLESS_ARCHITECTURES = (
 )
 MODEL_PREFIX = "bert."
 # Hugging Face architecture -> zoo task, for tasks whose heads take no arguments.
-PRETRAINING_TASKS = (("BertForPreTraining", "BertPretrainer"), ("BertForMaskedLM", "BertMaskedLM"))
+HEAD_ONLY_TASKS = (
+    ("BertForPreTraining", "BertPretrainer"),
+    ("BertForMaskedLM", "BertMaskedLM"),
+    ("BertForQuestionAnswering", "BertQuestionAnswerer"),
+    ("BertForMultipleChoice", "BertMultipleChoice"),
+)
+# Tasks whose head is one dense layer (`task.head.dense`), by the Hugging Face name of that layer.
+DENSE_HEADS = {
+    "BertClassifier": "classifier",
+    "BertTokenClassifier": "classifier",
+    "BertMultipleChoice": "classifier",
+    "BertQuestionAnswerer": "qa_outputs",
+}

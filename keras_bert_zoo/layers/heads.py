@@ -72,3 +72,78 @@ class ClassificationHead(keras.layers.Layer):
             initializer_range=self.initializer_range,
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class TokenClassificationHead(keras.layers.Layer):
+    """Dropout and a dense layer on every token of the sequence output (BERT's tagging head).
+
+    Call arguments:
+        outputs: the backbone's output dict; `sequence_output` is used.
+
+    Returns float32 logits `(batch, sequence, num_classes)`.
+    """
+
+    def __init__(self, num_classes, dropout=0.1, initializer_range=0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.dropout = dropout
+        self.initializer_range = initializer_range
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.dense = dense(num_classes, initializer_range, self.dtype_policy, "dense")
+
+    def build(self, outputs_shape):
+        self.dense.build(outputs_shape["sequence_output"])
+        self.built = True
+
+    def call(self, outputs, training=None):
+        sequence = self.dropout_layer(outputs["sequence_output"], training=training)
+        return ops.cast(self.dense(sequence), "float32")
+
+    def compute_output_shape(self, outputs_shape):
+        return (*outputs_shape["sequence_output"][:2], self.num_classes)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_classes=self.num_classes,
+            dropout=self.dropout,
+            initializer_range=self.initializer_range,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class SpanHead(keras.layers.Layer):
+    """Start and end logits of an answer span at every token (BERT's extractive QA head).
+
+    One dense layer with two outputs on the sequence output, no dropout (as
+    `BertForQuestionAnswering`).
+
+    Call arguments:
+        outputs: the backbone's output dict; `sequence_output` is used.
+
+    Returns a dict of float32 `start_logits` and `end_logits`, each `(batch, sequence)`.
+    """
+
+    def __init__(self, initializer_range=0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.initializer_range = initializer_range
+        self.dense = dense(2, initializer_range, self.dtype_policy, "dense")
+
+    def build(self, outputs_shape):
+        self.dense.build(outputs_shape["sequence_output"])
+        self.built = True
+
+    def call(self, outputs):
+        logits = ops.cast(self.dense(outputs["sequence_output"]), "float32")
+        return {"start_logits": logits[..., 0], "end_logits": logits[..., 1]}
+
+    def compute_output_shape(self, outputs_shape):
+        shape = tuple(outputs_shape["sequence_output"][:2])
+        return {"start_logits": shape, "end_logits": shape}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(initializer_range=self.initializer_range)
+        return config

@@ -40,6 +40,14 @@ class Backbone(keras.Model):
         """The layer that turns this backbone's outputs into class logits."""
         raise NotImplementedError(f"{type(self).__name__} has no classification head.")
 
+    def token_classification_head(self, num_classes, dropout):
+        """The layer that turns this backbone's outputs into per-token class logits."""
+        raise NotImplementedError(f"{type(self).__name__} has no token classification head.")
+
+    def span_head(self):
+        """The layer that turns this backbone's outputs into answer start/end logits."""
+        raise NotImplementedError(f"{type(self).__name__} has no span (question answering) head.")
+
     def masked_lm_head(self):
         """The layer that predicts tokens at mask positions, tied to this backbone's embeddings."""
         raise NotImplementedError(f"{type(self).__name__} has no masked language model head.")

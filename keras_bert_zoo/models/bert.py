@@ -9,6 +9,8 @@ from keras_bert_zoo.layers import (
     MaskedLMHead,
     NextSentenceHead,
     Pooler,
+    SpanHead,
+    TokenClassificationHead,
     TransformerBlock,
 )
 from keras_bert_zoo.models.backbone import Backbone
@@ -109,6 +111,20 @@ class BertBackbone(Backbone):
             initializer_range=config["initializer_range"],
             dtype=self.dtype_policy,
             name="classification_head",
+        )
+
+    def token_classification_head(self, num_classes, dropout):
+        return TokenClassificationHead(
+            num_classes,
+            dropout=dropout,
+            initializer_range=self._constructor_config["initializer_range"],
+            dtype=self.dtype_policy,
+            name="token_classification_head",
+        )
+
+    def span_head(self):
+        return SpanHead(
+            self._constructor_config["initializer_range"], dtype=self.dtype_policy, name="span_head"
         )
 
     def masked_lm_head(self):

@@ -75,13 +75,20 @@ class Task(keras.Model):
         length = sequence_length or resolved.sequence_length()
         preprocessor = None
         if resolved.spec.get("tokenizer") and resolved.spec["tokenizer"].get("vocabulary"):
-            from keras_bert_zoo.text import BertPreprocessor
-
-            preprocessor = BertPreprocessor(resolved.build_tokenizer(), sequence_length=length)
+            preprocessor = cls.default_preprocessor(resolved.build_tokenizer(), length)
         task = cls(backbone=backbone, preprocessor=preprocessor, **{**resolved.task_config(cls), **kwargs})
         if load_weights:
             resolved.load_weights(backbone, task)
         return task
+
+    @classmethod
+    def default_preprocessor(cls, tokenizer, sequence_length):
+        """The preprocessor `from_preset` attaches. Tasks whose inputs are not
+        strings or pairs (words, question/context windows) override this; any
+        preprocessor must expose `tokenizer` and `sequence_length`."""
+        from keras_bert_zoo.text import BertPreprocessor
+
+        return BertPreprocessor(tokenizer, sequence_length=sequence_length)
 
     def save_to_preset(self, directory):
         """Write a preset directory that `from_preset` loads back to identical outputs."""

@@ -68,11 +68,10 @@ def _torch_generator_state():
     return torch.get_rng_state().numpy()
 
 
-def _set_torch_generator_state(path):
-    if keras.backend.backend() == "torch" and path.is_file():
-        import torch
+def _set_torch_generator_state(state):
+    import torch
 
-        torch.set_rng_state(torch.from_numpy(np.load(path)))
+    torch.set_rng_state(torch.from_numpy(state))
 
 
 def checkpoints(directory):
@@ -120,17 +119,20 @@ def latest_state(directory):
 def restore_training_state(directory, model):
     """Load the newest checkpoint under `directory` into `model` and its optimizer.
 
-    `TrainingCheckpoint` calls this when training begins, which is when the
-    torch generator state must be set (`fit` draws from it before that).
     Returns the saved state dict, or None when there is no checkpoint yet.
+    On the torch backend the dict also holds the saved generator state under
+    "torch_generator", to be set right before the first batch (see
+    `TrainingCheckpoint`).
     """
     found = checkpoints(directory)
     if not found:
         return None
     latest = found[-1]
     weights_io.load_variables(latest / VARIABLES, _positional(model))
-    _set_torch_generator_state(latest / TORCH_GENERATOR)
-    return json.loads((latest / STATE).read_text())
+    state = json.loads((latest / STATE).read_text())
+    if keras.backend.backend() == "torch" and (latest / TORCH_GENERATOR).is_file():
+        state["torch_generator"] = np.load(latest / TORCH_GENERATOR)
+    return state
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
@@ -164,8 +166,18 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self.history = []
 
     def on_train_begin(self, logs=None):
-        state = restore_training_state(self.directory, self.model)
-        self.history = state.get("history", []) if state else []
+        state = restore_training_state(self.directory, self.model) or {}
+        self.history = state.get("history", [])
+        self._torch_generator = state.get("torch_generator")
+
+    def on_train_batch_begin(self, batch, logs=None):
+        # Not at train begin: on torch, `fit` draws from the global generator
+        # when it opens the data iterator (a DataLoader base seed), after
+        # on_train_begin and before the first batch, which the saved run did
+        # not do at this point.
+        if self._torch_generator is not None:
+            _set_torch_generator_state(self._torch_generator)
+            self._torch_generator = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
