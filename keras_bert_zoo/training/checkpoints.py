@@ -158,6 +158,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, directory, steps_per_epoch, examples_per_step, keep=2, on_saved=None):
         super().__init__()
+        self._torch_generator = None
         self.directory = directory
         self.steps_per_epoch = steps_per_epoch
         self.examples_per_step = examples_per_step
@@ -171,10 +172,11 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self._torch_generator = state.get("torch_generator")
 
     def on_train_batch_begin(self, batch, logs=None):
-        # Not at train begin: on torch, `fit` draws from the global generator
-        # when it opens the data iterator (a DataLoader base seed), after
-        # on_train_begin and before the first batch, which the saved run did
-        # not do at this point.
+        # On torch, `fit` may draw a DataLoader seed from the global generator
+        # between an epoch's end and the next batch: once per fit for a
+        # dataset, once per epoch for arrays. Setting the state saved at the
+        # epoch end right before the next batch, in every run, makes dropout
+        # independent of those draws, so a resumed run matches.
         if self._torch_generator is not None:
             _set_torch_generator_state(self._torch_generator)
             self._torch_generator = None
@@ -192,5 +194,6 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         state = {"epoch": epoch + 1, "step": step, "examples_seen": step * self.examples_per_step,
                  "history": self.history}
         save_training_state(self.directory, self.model, state, keep=self.keep)
+        self._torch_generator = _torch_generator_state()
         if self.on_saved is not None:
             self.on_saved(self.history)

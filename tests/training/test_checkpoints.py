@@ -36,13 +36,14 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     import keras
 
     reference = _model(seed=1)
-    _train(reference, epochs=4)
+    # The reference checkpoints too: the callback fixes torch's generator state at epoch boundaries.
+    _train(reference, epochs=4, callbacks=[TrainingCheckpoint(tmp_path / "reference", STEPS_PER_EPOCH, 4)])
 
     interrupted = _model(seed=1)
-    _train(interrupted, epochs=2, callbacks=[TrainingCheckpoint(tmp_path, STEPS_PER_EPOCH, 4)])
+    _train(interrupted, epochs=2, callbacks=[TrainingCheckpoint(tmp_path / "run", STEPS_PER_EPOCH, 4)])
     # A fresh process would build a new model: different init, fresh optimizer.
     resumed = _model(seed=2)
-    state = latest_state(tmp_path)
+    state = latest_state(tmp_path / "run")
     assert state["epoch"] == 2 and state["step"] == 4 and state["examples_seen"] == 16
 
     class Check(keras.callbacks.Callback):
@@ -50,7 +51,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
             assert int(self.model.optimizer.iterations) == 2  # updates: 4 batches in pairs
 
     _train(resumed, epochs=4, initial_epoch=state["epoch"],
-           callbacks=[TrainingCheckpoint(tmp_path, STEPS_PER_EPOCH, 4), Check()])
+           callbacks=[TrainingCheckpoint(tmp_path / "run", STEPS_PER_EPOCH, 4), Check()])
 
     for a, b in zip(reference.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-6)
