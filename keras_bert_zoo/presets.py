@@ -181,6 +181,8 @@ class ResolvedPreset:
                 f"checkpoint directory that holds vocab.txt."
             )
         root = self.directory or builtin_directory()
+        import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes; TensorFlow loads lazily)
+
         cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
         return cls(vocabulary=str(root / vocabulary), **entry.get("config", {}))
 
