@@ -29,7 +29,13 @@ def test_fit_evaluate_predict_on_raw_strings(classifier):
     harness.check_fit_one_step(classifier, TEXTS, LABELS, batch_size=2)
     loss, accuracy = classifier.evaluate(TEXTS, LABELS, verbose=0)
     assert np.isfinite(loss) and 0 <= accuracy <= 1
-    assert classifier.predict(TEXTS, verbose=0).shape == (4, 2)
+    logits = classifier.predict(TEXTS, verbose=0)
+    assert logits.shape == (4, 2)
+    predicted = classifier.predict_labels(TEXTS)
+    np.testing.assert_array_equal(predicted, logits.argmax(-1))
+    scores = classifier.score(TEXTS, LABELS)
+    assert set(scores) == {"accuracy", "macro_f1", "matthews_correlation", "f1"}
+    assert scores["accuracy"] == pytest.approx(np.mean(predicted == LABELS)) == pytest.approx(accuracy)
 
 
 def test_fit_on_sentence_pairs(classifier):
@@ -69,14 +75,88 @@ def test_mismatched_lengths_are_reported(classifier):
         classifier.predict((TEXTS, TEXTS[:2]))
 
 
-def test_num_classes_is_checked():
-    with pytest.raises(ValueError, match="num_classes"):
-        BertClassifier(BertBackbone(**CONFIG), num_classes=1)
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(num_classes=0), "num_classes must be an integer >= 1"),
+    (dict(num_classes=2.0), "num_classes must be an integer"),
+    (dict(num_classes=True), "num_classes must be an integer"),
+    (dict(num_classes=1, multi_label=True), "multi_label=True needs num_classes >= 2"),
+    (dict(num_classes=3, multi_label="yes"), "multi_label must be True or False"),
+])
+def test_constructor_arguments_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        BertClassifier(BertBackbone(**CONFIG), **kwargs)
+
+
+@pytest.mark.parametrize("num_classes, multi_label, labels, message", [
+    (2, False, [0, 1, 2, 1], r"Class ids must be in \[0, 2\).*got 2"),
+    (2, False, [0, -1, 1, 1], r"got -1"),
+    (2, False, [0.0, 0.5, 1.0, 1.0], "got float labels such as 0.5; for regression use num_classes=1"),
+    (2, False, ["pos", "neg", "pos", "neg"], "Labels must be numbers.*read_table"),
+    (2, False, np.zeros((4, 2)), r"one label per example, shape \(samples,\), got \(4, 2\)"),
+    (1, False, [0.5, np.nan, 1.0, 2.0], "finite"),
+    (3, True, [0, 1, 2, 1], r"multi-hot labels of shape \(samples, 3\), got \(4,\)"),
+    (3, True, np.full((4, 3), 2), "must be 0 or 1"),
+])
+def test_bad_labels_are_refused_before_the_backend(tokenizer, num_classes, multi_label, labels, message):
+    classifier = BertClassifier(BertBackbone(**CONFIG), num_classes, multi_label=multi_label,
+                                preprocessor=BertPreprocessor(tokenizer, sequence_length=12))
+    with pytest.raises(ValueError, match=message):
+        classifier.fit(TEXTS, labels)
+    with pytest.raises(ValueError, match=message):
+        classifier.evaluate(TEXTS, labels)
+    with pytest.raises(ValueError, match=message):
+        classifier.score(TEXTS, labels)
+
+
+def test_validation_labels_are_checked(classifier):
+    with pytest.raises(ValueError, match="Class ids must be in"):
+        classifier.fit(TEXTS, LABELS, validation_data=(TEXTS, [0, 1, 5, 0]))
+
+
+def test_integral_float_and_column_labels_are_accepted(classifier):
+    np.testing.assert_array_equal(classifier.check_labels(np.array([[1.0], [0.0]])), [1, 0])
+
+
+def test_score_reads_a_labelled_dataset_in_order(classifier):
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((TEXTS, LABELS)).batch(3)
+    assert classifier.score(dataset) == pytest.approx(classifier.score(TEXTS, LABELS))
+    with pytest.raises(ValueError, match="needs a tf.data.Dataset"):
+        classifier.score(TEXTS)
+
+
+def test_regression_on_sentence_pairs(tokenizer):
+    regressor = BertClassifier(BertBackbone(**CONFIG), 1, preprocessor=BertPreprocessor(tokenizer, sequence_length=16))
+    pairs, scores = (TEXTS, TEXTS[::-1]), [3.5, -1.0, 2.25, 0.0]
+    assert regressor.problem_type == "regression"
+    harness.check_fit_one_step(regressor, pairs, scores, batch_size=2)
+    loss, mean_absolute_error = regressor.evaluate(pairs, scores, verbose=0)
+    predicted = regressor.predict_labels(pairs)
+    assert predicted.shape == (4,) and predicted.dtype == np.float32
+    assert mean_absolute_error == pytest.approx(np.mean(np.abs(predicted - scores)), abs=1e-5)
+    result = regressor.score(pairs, scores)
+    assert set(result) == {"pearson", "spearman", "mse"}
+    assert result["mse"] == pytest.approx(loss, rel=1e-4)
+
+
+def test_multi_label_fit_and_multi_hot_predictions(tokenizer):
+    tagger = BertClassifier(BertBackbone(**CONFIG), 3, multi_label=True,
+                            preprocessor=BertPreprocessor(tokenizer, sequence_length=12))
+    multi_hot = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
+    harness.check_fit_one_step(tagger, TEXTS, multi_hot, batch_size=2)
+    logits = tagger.predict(TEXTS, verbose=0)
+    np.testing.assert_array_equal(tagger.predict_labels(TEXTS), logits > 0)
+    result = tagger.score(TEXTS, multi_hot)
+    assert set(result) == {"micro_f1", "exact_match"} and 0 <= result["exact_match"] <= 1
 
 
 def test_config_round_trip(classifier):
     clone = BertClassifier.from_config(classifier.get_config())
     assert clone.num_classes == 2 and clone.preprocessor.sequence_length == 12
+    assert clone.get_config()["multi_label"] is False
+    tagger = BertClassifier(BertBackbone(**CONFIG), 4, multi_label=True)
+    assert BertClassifier.from_config(tagger.get_config()).problem_type == "multi_label_classification"
 
 
 def test_keras_file_round_trip(classifier, tmp_path):
