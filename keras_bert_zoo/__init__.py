@@ -6,7 +6,17 @@ first use.
 
 from keras_bert_zoo.models import Backbone, BertBackbone
 from keras_bert_zoo.presets import list_presets
-from keras_bert_zoo.tasks import BertClassifier, BertMaskedLM, BertPretrainer, Task
+from keras_bert_zoo.tasks import (
+    BertClassifier,
+    BertMaskedLM,
+    BertMultipleChoice,
+    BertPretrainer,
+    BertQuestionAnswerer,
+    BertTextEmbedder,
+    BertTokenClassifier,
+    CosineSimilarityTrainer,
+    Task,
+)
 
 # Text classes live in keras_bert_zoo.text, loaded on first access so that
 # `import keras_bert_zoo` stays light.
@@ -17,7 +27,12 @@ __all__ = [
     "BertBackbone",
     "BertClassifier",
     "BertMaskedLM",
+    "BertMultipleChoice",
     "BertPretrainer",
+    "BertQuestionAnswerer",
+    "BertTextEmbedder",
+    "BertTokenClassifier",
+    "CosineSimilarityTrainer",
     "Task",
     "list_presets",
     *_TEXT_NAMES,

@@ -9,12 +9,18 @@
     bert-zoo import-hf CHECKPOINT OUTPUT   convert a Hugging Face checkpoint
                                            directory (or hf://org/name) to a
                                            keras-bert-zoo preset directory
+    bert-zoo finetune --task T --train FILE --output DIR [--validation FILE]
+                                           fine-tune: classify, pair, regress,
+                                           ner, qa or choice
+    bert-zoo evaluate --model DIR --data FILE
+                                           metrics printed and saved as JSON
+    bert-zoo predict --model DIR --data FILE --output PREDICTIONS.jsonl
 """
 
 import argparse
 import sys
 
-from keras_bert_zoo.cli_pretraining import add_commands
+from keras_bert_zoo import cli_finetuning, cli_pretraining
 
 
 def _presets(args):
@@ -62,7 +68,8 @@ def main(argv=None):
     convert.add_argument("output", help="preset directory to write")
     convert.add_argument("--sequence-length", type=int, default=512)
     convert.set_defaults(run=_import_hf)
-    add_commands(commands)
+    cli_pretraining.add_commands(commands)
+    cli_finetuning.add_commands(commands)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -4,7 +4,8 @@ Every source is turned into the same spec, a dict with
   backbone:  {"class_name", "config"}       constructor arguments
   tokenizer: {"class_name", "vocabulary", "config"} or None
   task:      {"class_name", "config"} or None (a saved or converted task head)
-  preprocessor: {"sequence_length"} or None
+  preprocessor: {"sequence_length", "class_name", "config"} or None (config: the
+                preprocessor's other options, e.g. a QA preprocessor's doc_stride)
 plus where the weights come from. A built-in preset is a JSON file of
 `presets/` (a wheel carries it as `keras_bert_zoo/builtin_presets`).
 """
@@ -189,6 +190,11 @@ class ResolvedPreset:
     def sequence_length(self, default=512):
         return (self.spec.get("preprocessor") or {}).get("sequence_length", default)
 
+    def preprocessor_options(self, preprocessor_class):
+        """The saved preprocessor's options other than its length, if it was a `preprocessor_class`."""
+        entry = self.spec.get("preprocessor") or {}
+        return dict(entry.get("config") or {}) if entry.get("class_name") == preprocessor_class.__name__ else {}
+
     def task_config(self, task_class):
         """The saved/converted task arguments if they are for `task_class`."""
         entry = self.spec.get("task")
@@ -197,8 +203,12 @@ class ResolvedPreset:
         return {}
 
 
-def save(directory, backbone, tokenizer=None, task=None, sequence_length=None):
-    """Write a preset directory: spec, safetensors weights, vocabulary."""
+def save(directory, backbone, tokenizer=None, task=None, preprocessor=None):
+    """Write a preset directory: spec, safetensors weights, vocabulary.
+
+    `preprocessor` (optional) gives the tokenizer, the sequence length and
+    the preprocessor's other options.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     spec = {
@@ -206,7 +216,7 @@ def save(directory, backbone, tokenizer=None, task=None, sequence_length=None):
         "backbone": {"class_name": type(backbone).__name__, "config": _plain_config(backbone)},
         "tokenizer": None,
         "task": None,
-        "preprocessor": {"sequence_length": sequence_length} if sequence_length else None,
+        "preprocessor": _preprocessor_entry(preprocessor),
     }
     if tokenizer is not None:
         tokenizer.save_vocabulary(directory)
@@ -221,6 +231,15 @@ def save(directory, backbone, tokenizer=None, task=None, sequence_length=None):
         spec["task"] = {"class_name": type(task).__name__, "config": task.head_config()}
         weights_io.save_variables(directory / TASK_WEIGHTS, task.head_weights())
     (directory / PRESET_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+
+
+def _preprocessor_entry(preprocessor):
+    if preprocessor is None:
+        return None
+    options = {key: value for key, value in preprocessor.get_config().items()
+               if key not in ("tokenizer", "sequence_length")}
+    return {"sequence_length": preprocessor.sequence_length, "class_name": type(preprocessor).__name__,
+            "config": options}
 
 
 def _plain_config(backbone):

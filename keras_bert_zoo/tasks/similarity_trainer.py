@@ -13,7 +13,7 @@ import numpy as np
 from keras import ops
 
 from keras_bert_zoo.tasks import inputs as task_inputs
-from keras_bert_zoo.tasks.task import fine_tuning_optimizer
+from keras_bert_zoo.tasks.task import InputAdaptingModel, fine_tuning_optimizer
 from keras_bert_zoo.tasks.text_embedder import l2_normalize
 
 SIDES = ("first", "second")
@@ -44,7 +44,7 @@ def check_scores(scores):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
-class CosineSimilarityTrainer(keras.Model):
+class CosineSimilarityTrainer(InputAdaptingModel):
     """Train an embedder so that the cosine of two sentences' embeddings matches a score.
 
     Inputs are `{"first": backbone inputs, "second": backbone inputs}` (or,
@@ -113,26 +113,3 @@ class CosineSimilarityTrainer(keras.Model):
                 raise ValueError("When x is a tf.data.Dataset, scores come from the dataset; y must be None.")
             return task_inputs.preprocess_dataset(self._encode, x, batch_size)
         return None
-
-    def fit(self, x=None, y=None, batch_size=None, validation_data=None, shuffle=True,
-            sample_weight=None, **kwargs):
-        if isinstance(validation_data, tuple):
-            validation_data = self._adapt(*validation_data, batch_size=batch_size) or validation_data
-        dataset = self._adapt(x, y, sample_weight, batch_size, shuffle)
-        if dataset is not None:
-            # The dataset is batched and shuffled each epoch already.
-            x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
-        return super().fit(x, y, batch_size=batch_size, validation_data=validation_data,
-                           shuffle=shuffle, sample_weight=sample_weight, **kwargs)
-
-    def evaluate(self, x=None, y=None, batch_size=None, sample_weight=None, **kwargs):
-        dataset = self._adapt(x, y, sample_weight, batch_size)
-        if dataset is not None:
-            x, y, sample_weight, batch_size = dataset, None, None, None
-        return super().evaluate(x, y, batch_size=batch_size, sample_weight=sample_weight, **kwargs)
-
-    def predict(self, x, batch_size=None, **kwargs):
-        dataset = self._adapt(x, batch_size=batch_size)
-        if dataset is not None:
-            x, batch_size = dataset, None
-        return super().predict(x, batch_size=batch_size, **kwargs)

@@ -1,5 +1,7 @@
 """Base class of task models: a backbone, a head and an optional preprocessor."""
 
+import warnings
+
 import keras
 
 from keras_bert_zoo import presets
@@ -8,6 +10,7 @@ from keras_bert_zoo.tasks import inputs
 FINE_TUNING_LEARNING_RATE = 5e-5  # The largest of BERT's recommended {5e-5, 3e-5, 2e-5}.
 # BERT decays neither biases nor LayerNorm scales/offsets (Keras names them gamma/beta).
 NO_WEIGHT_DECAY = ["bias", "gamma", "beta"]
+POOLER_ONLY_WITHOUT_GRADIENTS = r"Gradients do not exist for variables \['pooler/dense/kernel', 'pooler/dense/bias'\]"
 
 
 def fine_tuning_optimizer(learning_rate=FINE_TUNING_LEARNING_RATE, weight_decay=0.01):
@@ -17,7 +20,50 @@ def fine_tuning_optimizer(learning_rate=FINE_TUNING_LEARNING_RATE, weight_decay=
     return optimizer
 
 
-class Task(keras.Model):
+class InputAdaptingModel(keras.Model):
+    """A `keras.Model` whose `fit`, `evaluate` and `predict` first pass their
+    inputs through `self._adapt`, which turns raw inputs (strings, pairs,
+    examples) into a preprocessed `tf.data` pipeline, or returns None to
+    leave them to Keras."""
+
+    def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
+        return None
+
+    def fit(self, x=None, y=None, batch_size=None, validation_data=None, shuffle=True,
+            sample_weight=None, **kwargs):
+        dataset = self._adapt(x, y, sample_weight, batch_size, shuffle)
+        if dataset is not None:
+            if kwargs.get("validation_split"):
+                raise ValueError("validation_split needs array inputs; pass validation_data for raw text.")
+            # The dataset is already shuffled each epoch; Keras cannot shuffle one.
+            x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
+        elif hasattr(x, "element_spec"):  # a tf.data.Dataset: the pipeline decides its order
+            shuffle = False
+        if isinstance(validation_data, tuple) and inputs.is_raw_text(validation_data[0]):
+            validation_data = self._adapt(*validation_data, batch_size=batch_size)
+        elif validation_data is not None:
+            validation_data = self._adapt(validation_data) or validation_data
+        with warnings.catch_warnings():
+            # Tasks that read only the sequence output (tagging, QA, embeddings,
+            # masked LM) leave the pooler without gradients, by design.
+            warnings.filterwarnings("ignore", message=POOLER_ONLY_WITHOUT_GRADIENTS)
+            return super().fit(x, y, batch_size=batch_size, validation_data=validation_data,
+                               shuffle=shuffle, sample_weight=sample_weight, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, sample_weight=None, **kwargs):
+        dataset = self._adapt(x, y, sample_weight, batch_size)
+        if dataset is not None:
+            x, y, sample_weight, batch_size = dataset, None, None, None
+        return super().evaluate(x, y, batch_size=batch_size, sample_weight=sample_weight, **kwargs)
+
+    def predict(self, x, batch_size=None, **kwargs):
+        dataset = self._adapt(x, batch_size=batch_size)
+        if dataset is not None:
+            x, batch_size = dataset, None
+        return super().predict(x, batch_size=batch_size, **kwargs)
+
+
+class Task(InputAdaptingModel):
     """A functional `keras.Model` subclass over a backbone.
 
     Subclasses build their head in `__init__`, list their own constructor
@@ -75,20 +121,25 @@ class Task(keras.Model):
         length = sequence_length or resolved.sequence_length()
         preprocessor = None
         if resolved.spec.get("tokenizer") and resolved.spec["tokenizer"].get("vocabulary"):
-            preprocessor = cls.default_preprocessor(resolved.build_tokenizer(), length)
+            preprocessor_class = cls.preprocessor_class()
+            preprocessor = preprocessor_class(resolved.build_tokenizer(), sequence_length=length,
+                                              **resolved.preprocessor_options(preprocessor_class))
         task = cls(backbone=backbone, preprocessor=preprocessor, **{**resolved.task_config(cls), **kwargs})
         if load_weights:
             resolved.load_weights(backbone, task)
         return task
 
     @classmethod
-    def default_preprocessor(cls, tokenizer, sequence_length):
-        """The preprocessor `from_preset` attaches. Tasks whose inputs are not
-        strings or pairs (words, question/context windows) override this; any
-        preprocessor must expose `tokenizer` and `sequence_length`."""
+    def preprocessor_class(cls):
+        """The preprocessor class `from_preset` attaches: `BertPreprocessor` (strings and pairs).
+
+        Tasks whose inputs are words or question/context windows override
+        this. The class is built as `(tokenizer, sequence_length=..., **saved
+        options)` and exposes `tokenizer`, `sequence_length` and `get_config()`.
+        """
         from keras_bert_zoo.text import BertPreprocessor
 
-        return BertPreprocessor(tokenizer, sequence_length=sequence_length)
+        return BertPreprocessor
 
     def save_to_preset(self, directory):
         """Write a preset directory that `from_preset` loads back to identical outputs."""
@@ -98,7 +149,7 @@ class Task(keras.Model):
             backbone=self.backbone,
             tokenizer=pre.tokenizer if pre is not None else None,
             task=self,
-            sequence_length=pre.sequence_length if pre is not None else None,
+            preprocessor=pre,
         )
 
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
@@ -112,32 +163,3 @@ class Task(keras.Model):
                 raise ValueError("When x is a tf.data.Dataset, labels come from the dataset; y must be None.")
             return inputs.preprocess_dataset(self.preprocessor, x, batch_size)
         return None
-
-    def fit(self, x=None, y=None, batch_size=None, validation_data=None, shuffle=True,
-            sample_weight=None, **kwargs):
-        dataset = self._adapt(x, y, sample_weight, batch_size, shuffle)
-        if dataset is not None:
-            if kwargs.get("validation_split"):
-                raise ValueError("validation_split needs array inputs; pass validation_data for raw text.")
-            # The dataset is already shuffled each epoch; Keras cannot shuffle one.
-            x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
-        elif hasattr(x, "element_spec"):  # a tf.data.Dataset: the pipeline decides its order
-            shuffle = False
-        if isinstance(validation_data, tuple) and inputs.is_raw_text(validation_data[0]):
-            validation_data = self._adapt(*validation_data, batch_size=batch_size)
-        elif validation_data is not None:
-            validation_data = self._adapt(validation_data) or validation_data
-        return super().fit(x, y, batch_size=batch_size, validation_data=validation_data,
-                           shuffle=shuffle, sample_weight=sample_weight, **kwargs)
-
-    def evaluate(self, x=None, y=None, batch_size=None, sample_weight=None, **kwargs):
-        dataset = self._adapt(x, y, sample_weight, batch_size)
-        if dataset is not None:
-            x, y, sample_weight, batch_size = dataset, None, None, None
-        return super().evaluate(x, y, batch_size=batch_size, sample_weight=sample_weight, **kwargs)
-
-    def predict(self, x, batch_size=None, **kwargs):
-        dataset = self._adapt(x, batch_size=batch_size)
-        if dataset is not None:
-            x, batch_size = dataset, None
-        return super().predict(x, batch_size=batch_size, **kwargs)

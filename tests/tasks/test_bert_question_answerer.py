@@ -38,7 +38,8 @@ def tokenizer():
 
 @pytest.fixture
 def answerer(tokenizer):
-    preprocessor = BertSpanPreprocessor(tokenizer, sequence_length=24)
+    # Not the default stride and question length: the preset round trip must keep them.
+    preprocessor = BertSpanPreprocessor(tokenizer, sequence_length=24, doc_stride=5, max_question_length=9)
     return BertQuestionAnswerer(BertBackbone(**CONFIG), preprocessor=preprocessor)
 
 
@@ -165,6 +166,7 @@ def test_preset_round_trip(answerer, tmp_path):
     kernel.assign(np.random.default_rng(1).normal(size=kernel.shape).astype("float32"))
     restored = harness.check_preset_round_trip(answerer, harness.backbone_inputs(CONFIG["vocabulary_size"]), tmp_path)
     assert isinstance(restored.preprocessor, BertSpanPreprocessor)
+    assert restored.preprocessor.get_config() == answerer.preprocessor.get_config()
     assert restored.predict_answers(EXAMPLES) == answerer.predict_answers(EXAMPLES)
 
 
