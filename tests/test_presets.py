@@ -51,3 +51,23 @@ def test_uncased_presets_tokenize_offline():
 def test_vocabulary_ships_with_its_licence():
     assert (builtin_directory() / "bert_en_uncased_vocab.txt").is_file()
     assert "Apache" in (builtin_directory() / "VOCABULARY_LICENSE.md").read_text()
+
+
+def test_saved_task_loads_in_a_fresh_process(tmp_path):
+    """Nothing but `import keras_bert_zoo` before from_preset: the tokenizer class must still be found."""
+    import os
+    import subprocess
+    import sys
+
+    import harness
+    from keras_bert_zoo import BertTokenizer
+
+    tokenizer = BertTokenizer(harness.small_vocabulary(harness.TINY_BERT["vocabulary_size"]))
+    BertBackbone(**harness.TINY_BERT).save_to_preset(tmp_path, tokenizer=tokenizer)
+    code = ("import keras_bert_zoo as kbz, sys; "
+            "c = kbz.BertClassifier.from_preset(sys.argv[1], num_classes=2, sequence_length=8); "
+            "print(c.predict(['a calm sea'], verbose=0).shape)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=os.environ.copy(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("(1, 2)")
