@@ -10,7 +10,7 @@ The whole story on the embedded data, on any backend:
    from the pretrained weights and, with identical settings, from random
    initialisation; report both held-out accuracies.
 
-    python examples/pretrain_and_finetune.py --size quick   # 608 s measured on 2 busy cores
+    python examples/pretrain_and_finetune.py --size quick   # 292 s measured on 2 cores (JAX)
     python examples/pretrain_and_finetune.py --size full    # 4,000 steps at sequence 128
 
 Everything lands in --output (default runs/pretrain-<size>); summary.json holds the numbers.
