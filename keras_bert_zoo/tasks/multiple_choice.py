@@ -166,12 +166,6 @@ class BertMultipleChoice(Task):
         pairs = (list(contexts), [list(row) for row in choices])
         return task_inputs.text_to_dataset(self.preprocessor, pairs, y, sample_weight, batch_size, shuffle)
 
-    def fit(self, x=None, y=None, batch_size=None, validation_data=None, **kwargs):
-        # Task.fit only recognises flat strings as raw validation data.
-        if isinstance(validation_data, tuple) and _is_choice_input(validation_data[0]):
-            validation_data = self._adapt(*validation_data, batch_size=batch_size)
-        return super().fit(x, y, batch_size=batch_size, validation_data=validation_data, **kwargs)
-
     def score(self, x, y, batch_size=None):
         """Accuracy of the highest-scoring choice: `{"accuracy": float}`.
 

@@ -39,8 +39,8 @@ class InputAdaptingModel(keras.Model):
             x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
         elif hasattr(x, "element_spec"):  # a tf.data.Dataset: the pipeline decides its order
             shuffle = False
-        if isinstance(validation_data, tuple) and inputs.is_raw_text(validation_data[0]):
-            validation_data = self._adapt(*validation_data, batch_size=batch_size)
+        if isinstance(validation_data, tuple):  # (x, y) or (x, y, sample_weight), raw or not
+            validation_data = self._adapt(*validation_data, batch_size=batch_size) or validation_data
         elif validation_data is not None:
             validation_data = self._adapt(validation_data) or validation_data
         with warnings.catch_warnings():

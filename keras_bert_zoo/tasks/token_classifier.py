@@ -132,11 +132,6 @@ class BertTokenClassifier(Task):
             x = [word_inputs.split_text(text)[0] for text in ([x] if isinstance(x, str) else list(x))]
         return word_inputs.check_words(x)
 
-    def fit(self, x=None, y=None, batch_size=None, validation_data=None, **kwargs):
-        if isinstance(validation_data, tuple) and word_inputs.is_words(validation_data[0]):
-            validation_data = self._adapt(*validation_data, batch_size=batch_size)
-        return super().fit(x, y, batch_size=batch_size, validation_data=validation_data, **kwargs)
-
     def predict_logits(self, x, batch_size=None, **kwargs):
         """Piece logits `(n, sequence_length, num_classes)` of words, text or token ids (Keras `predict`)."""
         return super().predict(x, batch_size=batch_size, **kwargs)
