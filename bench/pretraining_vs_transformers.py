@@ -51,12 +51,11 @@ def _torch_batch(batch):
     import numpy as np
     import torch
 
-    x, y, weights = (tree if not hasattr(tree, "items") else {k: np.asarray(v) for k, v in tree.items()}
-                     for tree in batch)
+    x, y, weights = ({key: np.asarray(value) for key, value in tree.items()} for tree in batch)
     labels = np.full(x["token_ids"].shape, -100)  # -100: not predicted
     rows, slots = np.nonzero(weights["mlm_logits"])
     labels[rows, x["mask_positions"][rows, slots]] = y["mlm_logits"][rows, slots]
-    as_long = lambda a: torch.tensor(np.asarray(a), dtype=torch.long)  # noqa: E731 (a copy: tf arrays are read-only)
+    as_long = lambda a: torch.tensor(a, dtype=torch.long)  # noqa: E731 (copies: the arrays are read-only)
     return dict(input_ids=as_long(x["token_ids"]), token_type_ids=as_long(x["segment_ids"]),
                 attention_mask=as_long(x["padding_mask"]), labels=as_long(labels),
                 next_sentence_label=as_long(y["nsp_logits"]))
@@ -68,15 +67,13 @@ def reference(config, tokenizer):
     import transformers
 
     from keras_bert_zoo import presets
+    from keras_bert_zoo.convert.hf_bert import hf_config
     from keras_bert_zoo.training.pretraining_run import held_out_data, pretraining_data
 
     torch.manual_seed(config.seed)
     spec = presets.resolve(config.preset, need_weights=False).spec["backbone"]["config"]
     model = transformers.BertForPreTraining(transformers.BertConfig(
-        vocab_size=tokenizer.vocabulary_size, hidden_size=spec["hidden_dim"], num_hidden_layers=spec["num_layers"],
-        num_attention_heads=spec["num_heads"], intermediate_size=spec["intermediate_dim"],
-        max_position_embeddings=spec["max_sequence_length"], hidden_dropout_prob=spec["dropout"],
-        attention_probs_dropout_prob=spec["dropout"], layer_norm_eps=spec["layer_norm_epsilon"]))
+        **hf_config({**spec, "vocabulary_size": tokenizer.vocabulary_size})))
     no_decay = [p for n, p in model.named_parameters() if "LayerNorm" in n or n.endswith("bias")]
     decay = [p for n, p in model.named_parameters() if not ("LayerNorm" in n or n.endswith("bias"))]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},

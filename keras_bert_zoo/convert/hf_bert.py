@@ -3,6 +3,18 @@
 SUPPORTED_ACTIVATIONS = ("gelu",)
 
 
+# BertBackbone argument -> Hugging Face `BertConfig` key; `backbone_spec` reads the other way.
+_HF_NAMES = {
+    "vocabulary_size": "vocab_size", "num_layers": "num_hidden_layers", "num_heads": "num_attention_heads",
+    "hidden_dim": "hidden_size", "intermediate_dim": "intermediate_size",
+    "max_sequence_length": "max_position_embeddings", "num_segments": "type_vocab_size",
+    "layer_norm_epsilon": "layer_norm_eps", "initializer_range": "initializer_range",
+}
+# transformers' defaults of the optional keys.
+_HF_DEFAULTS = {"max_position_embeddings": 512, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+                "initializer_range": 0.02}
+
+
 def backbone_spec(config):
     """BertBackbone constructor arguments from a Hugging Face `BertConfig` dict."""
     activation = config.get("hidden_act", "gelu")
@@ -13,21 +25,17 @@ def backbone_spec(config):
     position_type = config.get("position_embedding_type", "absolute")
     if position_type != "absolute":
         raise ValueError(f"position_embedding_type={position_type!r} is not supported.")
-    return {
-        "class_name": "BertBackbone",
-        "config": {
-            "vocabulary_size": config["vocab_size"],
-            "num_layers": config["num_hidden_layers"],
-            "num_heads": config["num_attention_heads"],
-            "hidden_dim": config["hidden_size"],
-            "intermediate_dim": config["intermediate_size"],
-            "max_sequence_length": config.get("max_position_embeddings", 512),
-            "num_segments": config.get("type_vocab_size", 2),
-            "dropout": config.get("hidden_dropout_prob", 0.1),
-            "layer_norm_epsilon": config.get("layer_norm_eps", 1e-12),
-            "initializer_range": config.get("initializer_range", 0.02),
-        },
-    }
+    ours = {name: config[hf] if hf not in _HF_DEFAULTS else config.get(hf, _HF_DEFAULTS[hf])
+            for name, hf in _HF_NAMES.items()}
+    return {"class_name": "BertBackbone", "config": {**ours, "dropout": config.get("hidden_dropout_prob", 0.1)}}
+
+
+def hf_config(backbone_config):
+    """A Hugging Face `BertConfig` dict from BertBackbone constructor arguments (`backbone_spec`'s inverse)."""
+    config = {hf: backbone_config[ours] for ours, hf in _HF_NAMES.items() if ours in backbone_config}
+    dropout = backbone_config.get("dropout", 0.1)
+    return {**config, "hidden_act": "gelu", "position_embedding_type": "absolute",
+            "hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
 
 
 def task_spec(config):

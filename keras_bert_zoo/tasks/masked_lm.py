@@ -98,11 +98,7 @@ class BertMaskedLM(Task):
             list of `(token, probability)` pairs, most likely first. For a
             single string: that text's list.
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "fill_mask needs a preprocessor to tokenize text; pass `preprocessor=` or load "
-                "the task with from_preset from a preset that has a vocabulary."
-            )
+        self._require_preprocessor("fill_mask")
         single = isinstance(texts, str)
         texts = [texts] if single else list(texts)
         if not texts:

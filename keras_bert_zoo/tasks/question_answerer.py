@@ -99,9 +99,7 @@ class BertQuestionAnswerer(Task):
 
     def features(self, examples, labelled=False):
         """The `SpanFeatures` (windows, offsets, and answer positions if `labelled`) of examples."""
-        if self.preprocessor is None:
-            raise ValueError("BertQuestionAnswerer needs a preprocessor (a BertSpanPreprocessor) to read "
-                             "text; pass `preprocessor=` or load the task with from_preset.")
+        self._require_preprocessor("BertQuestionAnswerer (a BertSpanPreprocessor)")
         # Training needs each answer at its exact position; decoding only the texts.
         examples = as_examples(examples, check_answer_spans=labelled, labelled=labelled)
         answers = [None if e.is_impossible else (e.answers[0]["answer_start"], e.answers[0]["text"])

@@ -152,6 +152,13 @@ class Task(InputAdaptingModel):
             preprocessor=pre,
         )
 
+    def _require_preprocessor(self, what):
+        """The preprocessor, or an error saying that `what` (e.g. "fill_mask") needs one."""
+        if self.preprocessor is None:
+            raise ValueError(f"{what} needs a preprocessor to read text; pass `preprocessor=` or load the "
+                             f"task with from_preset from a preset that has a vocabulary.")
+        return self.preprocessor
+
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
         """Turn raw text into a preprocessed dataset; leave other inputs alone."""
         if self.preprocessor is None:

@@ -191,11 +191,7 @@ class BertTextEmbedder(Task):
         which bounds the number of compiled shapes): embeddings do not depend
         on padding, so this only saves the work padded positions would cost.
         """
-        if self.preprocessor is None:
-            raise ValueError(
-                "embed needs a preprocessor to tokenize text; pass `preprocessor=` or load the "
-                "embedder with from_preset from a preset that has a vocabulary."
-            )
+        self._require_preprocessor("embed")
         single = isinstance(texts, str)
         texts = [texts] if single else list(texts)
         if not texts or not all(isinstance(text, str) for text in texts):

@@ -8,6 +8,8 @@ from keras_bert_zoo.tasks import inputs, word_inputs
 from keras_bert_zoo.tasks.task import Task, fine_tuning_optimizer
 
 OUTSIDE = "O"
+# What `_require_preprocessor` names when words or text come without a preprocessor.
+_WORDS_AND_TEXT = "BertTokenClassifier (a BertTokenClassifierPreprocessor)"
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -99,12 +101,6 @@ class BertTokenClassifier(Task):
             **kwargs,
         )
 
-    def _preprocessor(self):
-        if self.preprocessor is None:
-            raise ValueError("Words and text need a preprocessor: build the task with "
-                             "preprocessor=BertTokenClassifierPreprocessor(...) or with from_preset.")
-        return self.preprocessor
-
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
         """Words (+ tags) lists or datasets -> batches of `(inputs, label_ids, sample_weight)`."""
         if word_inputs.is_words(x) or inputs.is_raw_text(x):
@@ -122,7 +118,8 @@ class BertTokenClassifier(Task):
             return None
         import tensorflow as tf
 
-        return batches.map(self._preprocessor(), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        preprocessor = self._require_preprocessor(_WORDS_AND_TEXT)
+        return batches.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     def _words(self, x):
         """Checked words of words or raw text (split on whitespace)."""
@@ -143,7 +140,7 @@ class BertTokenClassifier(Task):
             x: words (a list of lists of str), raw text (a str or a list of str, split on
                 whitespace), or a `tf.data.Dataset` of word vectors (or `(words, tags)`).
         """
-        pre = self._preprocessor()
+        pre = self._require_preprocessor(_WORDS_AND_TEXT)
         if word_inputs.is_word_dataset(x):
             if isinstance(x.element_spec, tuple):
                 x = x.map(lambda words, tags: words)

@@ -41,6 +41,20 @@ def _longest_first(segments, budget):
     return trimmed
 
 
+def preprocessor_from_config(cls, config):
+    """`cls(**config)` with the config's tokenizer (Keras-serialized or a plain tokenizer config) built.
+
+    The `from_config` of every preprocessor class: `from_config = classmethod(preprocessor_from_config)`.
+    """
+    config = dict(config)
+    tokenizer = config.get("tokenizer")
+    if isinstance(tokenizer, dict) and "class_name" in tokenizer:  # a Keras-serialized tokenizer
+        config["tokenizer"] = keras.saving.deserialize_keras_object(tokenizer)
+    elif isinstance(tokenizer, dict):
+        config["tokenizer"] = BertTokenizer.from_config(tokenizer)
+    return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
 class BertPreprocessor:
     """Strings or sentence pairs -> {"token_ids", "segment_ids", "padding_mask"} for a BERT backbone.
@@ -135,15 +149,7 @@ class BertPreprocessor:
         return {"tokenizer": self.tokenizer.get_config(), "sequence_length": self.sequence_length,
                 "truncate": self.truncate}
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        tokenizer = config.get("tokenizer")
-        if isinstance(tokenizer, dict) and "class_name" in tokenizer:  # a Keras-serialized tokenizer
-            config["tokenizer"] = keras.saving.deserialize_keras_object(tokenizer)
-        elif isinstance(tokenizer, dict):
-            config["tokenizer"] = BertTokenizer.from_config(tokenizer)
-        return cls(**config)
+    from_config = classmethod(preprocessor_from_config)
 
     @classmethod
     def from_preset(cls, preset, sequence_length=None, **kwargs):

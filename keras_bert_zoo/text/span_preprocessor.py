@@ -18,6 +18,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from keras_bert_zoo.text.preprocessor import preprocessor_from_config
 from keras_bert_zoo.text.tokenizer import BertTokenizer
 
 # BERT's SQuAD setting: 384 tokens, window starts 128 apart, questions cut to 64 tokens.
@@ -166,11 +167,7 @@ class BertSpanPreprocessor:
                 "sequence_length": self.sequence_length, "doc_stride": self.doc_stride,
                 "max_question_length": self.max_question_length}
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["tokenizer"] = keras.saving.deserialize_keras_object(config["tokenizer"])
-        return cls(**config)
+    from_config = classmethod(preprocessor_from_config)
 
     def __repr__(self):
         return (f"BertSpanPreprocessor(sequence_length={self.sequence_length}, doc_stride={self.doc_stride}, "

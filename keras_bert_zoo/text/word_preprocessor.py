@@ -13,6 +13,7 @@ batches from `ragged_batch`, or on single sentences), so large data sets stream.
 
 import keras
 
+from keras_bert_zoo.text.preprocessor import preprocessor_from_config
 from keras_bert_zoo.text.tokenizer import BertTokenizer, _tf
 
 
@@ -134,11 +135,7 @@ class BertTokenClassifierPreprocessor:
         return {"tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
                 "sequence_length": self.sequence_length}
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["tokenizer"] = keras.saving.deserialize_keras_object(config["tokenizer"])
-        return cls(**config)
+    from_config = classmethod(preprocessor_from_config)
 
     def __repr__(self):
         return f"BertTokenClassifierPreprocessor(sequence_length={self.sequence_length})"

@@ -117,3 +117,17 @@ def test_unsupported_activation_is_refused(hf_bert_model, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="hidden_act='relu'"):
         BertBackbone.from_preset(tmp_path)
+
+
+def test_hf_config_inverts_backbone_spec():
+    import transformers
+
+    from keras_bert_zoo.convert.hf_bert import backbone_spec, hf_config
+
+    ours = {"vocabulary_size": 99, "num_layers": 2, "num_heads": 2, "hidden_dim": 16, "intermediate_dim": 32,
+            "max_sequence_length": 64, "num_segments": 3, "layer_norm_epsilon": 1e-6,
+            "initializer_range": 0.05, "dropout": 0.2}
+    assert backbone_spec(hf_config(ours))["config"] == ours
+    # transformers builds the same architecture from it (BertModel has a pooler too).
+    reference = transformers.BertModel(transformers.BertConfig(**hf_config(ours)))
+    assert sum(p.numel() for p in reference.parameters()) == BertBackbone(**ours).count_params()
