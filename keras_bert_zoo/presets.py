@@ -203,17 +203,21 @@ class ResolvedPreset:
         return {}
 
 
-def save(directory, backbone, tokenizer=None, task=None, preprocessor=None):
+def save(directory, backbone, tokenizer=None, task=None, preprocessor=None, backbone_config=None):
     """Write a preset directory: spec, safetensors weights, vocabulary.
 
     `preprocessor` (optional) gives the tokenizer, the sequence length and
-    the preprocessor's other options.
+    the preprocessor's other options; `backbone_config` (optional) holds
+    constructor arguments to record in place of the backbone's own.
     """
+    unknown = sorted(set(backbone_config or ()) - set(_plain_config(backbone)))
+    if unknown:
+        raise ValueError(f"{type(backbone).__name__} has no constructor argument(s) {unknown}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     spec = {
         "format": "keras_bert_zoo/1",
-        "backbone": {"class_name": type(backbone).__name__, "config": _plain_config(backbone)},
+        "backbone": {"class_name": type(backbone).__name__, "config": {**_plain_config(backbone), **(backbone_config or {})}},
         "tokenizer": None,
         "task": None,
         "preprocessor": _preprocessor_entry(preprocessor),

@@ -71,3 +71,13 @@ def test_saved_task_loads_in_a_fresh_process(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("(1, 2)")
+
+
+def test_saved_backbone_config_overrides_are_checked(tmp_path):
+    import harness
+
+    classifier = BertClassifier(BertBackbone(**{**harness.TINY_BERT, "dropout": 0.0}), num_classes=2)
+    classifier.save_to_preset(tmp_path / "ok", dropout=0.1)
+    assert BertClassifier.from_preset(tmp_path / "ok").backbone.get_config()["dropout"] == 0.1
+    with pytest.raises(ValueError, match="no constructor argument.*dropout_rate"):
+        classifier.save_to_preset(tmp_path / "bad", dropout_rate=0.1)

@@ -141,8 +141,15 @@ class Task(InputAdaptingModel):
 
         return BertPreprocessor
 
-    def save_to_preset(self, directory):
-        """Write a preset directory that `from_preset` loads back to identical outputs."""
+    def save_to_preset(self, directory, **backbone_config):
+        """Write a preset directory that `from_preset` loads back to identical outputs.
+
+        Args:
+            directory: where to write.
+            **backbone_config: backbone constructor arguments to record in place of
+                the backbone's own, e.g. `dropout=0.1` for a model pretrained without
+                dropout that should fine-tune with it.
+        """
         pre = self.preprocessor
         presets.save(
             directory,
@@ -150,6 +157,7 @@ class Task(InputAdaptingModel):
             tokenizer=pre.tokenizer if pre is not None else None,
             task=self,
             preprocessor=pre,
+            backbone_config=backbone_config,
         )
 
     def _require_preprocessor(self, what):

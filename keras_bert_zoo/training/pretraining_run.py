@@ -33,6 +33,9 @@ class PretrainingConfig:
         learning_rate, warmup_steps, optimizer, weight_decay,
         gradient_accumulation_steps: see `pretraining_optimizer`.
         max_predictions_per_seq, masking_rate, whole_word_masking: masked LM.
+        dropout: the dropout rate while pretraining (None: the preset's). Small,
+            short runs learn faster without it (Geiping & Goldstein, 2022, "Cramming");
+            the saved preset keeps the preset's rate for fine-tuning.
         mixed_precision: None, "bf16" or "fp16" (with dynamic loss scaling).
         seed: seeds initialisation, dropout, shuffling and masking.
         validation_steps: held-out batches per evaluation.
@@ -54,6 +57,7 @@ class PretrainingConfig:
     max_predictions_per_seq: int = 20
     masking_rate: float = 0.15
     whole_word_masking: bool = False
+    dropout: float = None
     mixed_precision: str = None
     seed: int = 0
     validation_steps: int = 20
@@ -68,6 +72,8 @@ class PretrainingConfig:
         if self.total_steps % self.steps_per_checkpoint:
             raise ValueError(f"total_steps ({self.total_steps}) must be a multiple of steps_per_checkpoint "
                              f"({self.steps_per_checkpoint}).")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
 
     @classmethod
     def from_json(cls, path, **overrides):
@@ -111,8 +117,9 @@ def build_pretrainer(config, tokenizer):
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.config.set_dtype_policy(MIXED_PRECISION[config.mixed_precision])
+    overrides = {} if config.dropout is None else {"dropout": config.dropout}
     backbone = Backbone.from_preset(config.preset, load_weights=False,
-                                    vocabulary_size=tokenizer.vocabulary_size)
+                                    vocabulary_size=tokenizer.vocabulary_size, **overrides)
     preprocessor = BertPreprocessor(tokenizer, sequence_length=manifest["max_sequence_length"])
     task_class = BertPretrainer if manifest["next_sentence_prediction"] else BertMaskedLM
     task = task_class(backbone, preprocessor=preprocessor)
@@ -142,6 +149,15 @@ def held_out_data(config, tokenizer):
     if not config.validation_data:
         return None
     return pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(config.validation_steps)
+
+
+def _fine_tuning_backbone_config(config):
+    """The backbone arguments the saved preset records instead of the run's: the preset's dropout."""
+    if config.dropout is None:
+        return {}
+    from keras_bert_zoo import presets
+
+    return {"dropout": presets.resolve(config.preset, need_weights=False).spec["backbone"]["config"]["dropout"]}
 
 
 def run_pretraining(config):
@@ -179,7 +195,7 @@ def run_pretraining(config):
     else:  # finished earlier: load the final weights to save and evaluate them
         checkpoint.set_model(task)
         checkpoint.on_train_begin()
-    task.save_to_preset(run / "preset")
+    task.save_to_preset(run / "preset", **_fine_tuning_backbone_config(config))
     summary = {"steps": config.total_steps, "history": checkpoint.history[-1] if checkpoint.history else {},
                "preset": str(run / "preset")}
     if validation is not None:

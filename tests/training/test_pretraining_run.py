@@ -99,3 +99,32 @@ def test_changed_settings_refuse_to_resume(shards, tmp_path):
     with pytest.raises(ValueError, match="batch_size"):
         run_pretraining(PretrainingConfig(data=str(shards), output=str(tmp_path), total_steps=2,
                                           steps_per_checkpoint=2, batch_size=8, verbose=0))
+
+
+def test_dropout_option_applies_to_pretraining_only(shards, tmp_path):
+    import keras
+
+    from keras_bert_zoo import BertClassifier
+    from keras_bert_zoo.data.prepare import load_tokenizer
+    from keras_bert_zoo.training.pretraining_run import (PretrainingConfig, build_pretrainer, pretraining_data,
+                                                         run_pretraining)
+
+    def training_logits_twice(dropout):
+        config = PretrainingConfig(data=str(shards), output=str(tmp_path / f"run-{dropout}"), total_steps=2,
+                                   steps_per_checkpoint=2, batch_size=4, dropout=dropout, verbose=0)
+        tokenizer = load_tokenizer(config.data)
+        task = build_pretrainer(config, tokenizer)
+        x = next(iter(pretraining_data(config, config.data, tokenizer)))[0]
+        return config, [keras.ops.convert_to_numpy(task(x, training=True)["mlm_logits"]) for _ in range(2)]
+
+    _, (first, second) = training_logits_twice(None)
+    assert not np.allclose(first, second)  # the preset's dropout (0.1) is on
+    config, (first, second) = training_logits_twice(0.0)
+    np.testing.assert_array_equal(first, second)
+
+    preset = run_pretraining(config)["preset"]
+    assert json.loads((tmp_path / "run-0.0" / "preset" / "preset.json").read_text())["backbone"]["config"][
+        "dropout"] == 0.1  # fine-tuning gets the architecture's rate back
+    assert BertClassifier.from_preset(preset, num_classes=2).backbone.get_config()["dropout"] == 0.1
+    with pytest.raises(ValueError, match="dropout"):
+        PretrainingConfig(data=str(shards), output=str(tmp_path), dropout=1.0)
