@@ -4,6 +4,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 import harness
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -33,13 +35,18 @@ def test_finetune_sentiment_smoke(tmp_path, hf_bert_model):
     assert (tmp_path / "out" / "preset.json").is_file()
 
 
-def test_pretrain_and_finetune_smoke(tmp_path):
+@pytest.mark.parametrize("corpus, recipe", [("moby-dick", "bert"), ("snippets", "short-run")])
+def test_pretrain_and_finetune_smoke(tmp_path, corpus, recipe):
     """The whole story (vocabulary, shards, pretraining, both fine-tunings) runs and reports."""
     from pretrain_and_finetune import main
 
-    result = main(["--size", "smoke", "--output", str(tmp_path)])
+    result = main(["--size", "smoke", "--corpus", corpus, "--recipe", recipe, "--output", str(tmp_path)])
     for key in ("held_out_before", "held_out_after"):
-        assert 0 <= result[key]["mlm_accuracy"] <= 1 and 0 <= result[key]["nsp_accuracy"] <= 1
+        assert 0 <= result[key]["mlm_accuracy"] <= 1
+        if corpus == "moby-dick":
+            assert 0 <= result[key]["nsp_accuracy"] <= 1
+        else:  # unrelated snippets: masked LM only
+            assert result[key]["nsp_accuracy"] is None
     assert 0 <= result["sentiment_accuracy_pretrained"] <= 1
     assert 0 <= result["sentiment_accuracy_random_init"] <= 1
     assert (tmp_path / "pretraining" / "preset" / "preset.json").is_file()

@@ -146,8 +146,14 @@ def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True)
 
 def held_out_data(config, tokenizer):
     """The fixed held-out batches (`validation_steps` of them, same masks every time), or None."""
+    from keras_bert_zoo.data.pretraining_dataset import read_manifest
+
     if not config.validation_data:
         return None
+    count = read_manifest(config.validation_data)[1]["count"]
+    if count < config.batch_size:  # batches are full ones only, so there would be none to evaluate
+        raise ValueError(f"{config.validation_data} holds {count} examples, fewer than one batch of "
+                         f"{config.batch_size}; use more held-out text or a smaller batch_size.")
     return pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(config.validation_steps)
 
 

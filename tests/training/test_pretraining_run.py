@@ -101,6 +101,16 @@ def test_changed_settings_refuse_to_resume(shards, tmp_path):
                                           steps_per_checkpoint=2, batch_size=8, verbose=0))
 
 
+def test_held_out_data_smaller_than_a_batch_is_refused(shards, tmp_path):
+    from keras_bert_zoo.data.pretraining_dataset import read_manifest
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
+
+    count = read_manifest(shards)[1]["count"]
+    with pytest.raises(ValueError, match=f"holds {count} examples, fewer than one batch of {count + 1}"):
+        run_pretraining(PretrainingConfig(data=str(shards), output=str(tmp_path), validation_data=str(shards),
+                                          total_steps=2, steps_per_checkpoint=2, batch_size=count + 1, verbose=0))
+
+
 def test_dropout_option_applies_to_pretraining_only(shards, tmp_path):
     import keras
 
