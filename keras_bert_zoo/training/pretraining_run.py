@@ -154,7 +154,12 @@ def held_out_data(config, tokenizer):
     if count < config.batch_size:  # batches are full ones only, so there would be none to evaluate
         raise ValueError(f"{config.validation_data} holds {count} examples, fewer than one batch of "
                          f"{config.batch_size}; use more held-out text or a smaller batch_size.")
-    return pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(config.validation_steps)
+    import tensorflow as tf
+
+    # A known length lets Keras stop at the last batch instead of warning that the data ran out.
+    steps = min(config.validation_steps, count // config.batch_size)
+    batches = pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(steps)
+    return batches.apply(tf.data.experimental.assert_cardinality(steps))
 
 
 def _fine_tuning_backbone_config(config):
