@@ -182,6 +182,8 @@ def main(argv=None):
         print(f"held-out next-sentence acc.  {before['nsp_accuracy']:.3f} -> {after['nsp_accuracy']:.3f}")
     print(f"sentiment held-out accuracy  pretrained {pretrained:.4f}  vs random init {from_scratch:.4f}")
     print(f"pretraining {pretraining_seconds:.0f} s; whole story {time.time() - started:.0f} s")
+    if pretrained <= from_scratch:
+        print("pretraining did not help at this compute; README 'Pretraining from raw text' measures why")
     return result
 
 
