@@ -74,10 +74,11 @@ def reference(config, tokenizer):
     spec = presets.resolve(config.preset, need_weights=False).spec["backbone"]["config"]
     model = transformers.BertForPreTraining(transformers.BertConfig(
         **hf_config({**spec, "vocabulary_size": tokenizer.vocabulary_size})))
-    no_decay = [p for n, p in model.named_parameters() if "LayerNorm" in n or n.endswith("bias")]
-    decay = [p for n, p in model.named_parameters() if not ("LayerNorm" in n or n.endswith("bias"))]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.learning_rate, eps=1e-6)
+    groups = {True: [], False: []}  # decayed or not: LayerNorm and biases are not
+    for name, parameter in model.named_parameters():
+        groups["LayerNorm" not in name and not name.endswith("bias")].append(parameter)
+    optimizer = torch.optim.AdamW([{"params": groups[True], "weight_decay": config.weight_decay},
+                                   {"params": groups[False], "weight_decay": 0.0}], lr=config.learning_rate, eps=1e-6)
     schedule = transformers.get_linear_schedule_with_warmup(optimizer, config.total_steps // 10, config.total_steps)
     held_out = [_torch_batch(batch) for batch in held_out_data(config, tokenizer)]
 

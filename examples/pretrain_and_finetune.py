@@ -171,7 +171,8 @@ def main(argv=None):
     pretrained = _fine_tune(summary["preset"], True, data, args, size)
     from_scratch = _fine_tune(summary["preset"], False, data, args, size)
 
-    result = {"size": args.size, "corpus": args.corpus, "recipe": args.recipe, "vocabulary_size": tokenizer.vocabulary_size, **size,
+    result = {"size": args.size, "corpus": args.corpus, "recipe": args.recipe,
+              "vocabulary_size": tokenizer.vocabulary_size, **size,
               "held_out_before": before, "held_out_after": after,
               "pretraining_seconds": round(pretraining_seconds), "sentiment_accuracy_pretrained": pretrained,
               "sentiment_accuracy_random_init": from_scratch, "total_seconds": round(time.time() - started)}

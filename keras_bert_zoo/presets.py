@@ -210,14 +210,16 @@ def save(directory, backbone, tokenizer=None, task=None, preprocessor=None, back
     the preprocessor's other options; `backbone_config` (optional) holds
     constructor arguments to record in place of the backbone's own.
     """
-    unknown = sorted(set(backbone_config or ()) - set(_plain_config(backbone)))
+    backbone_config = backbone_config or {}
+    recorded = _plain_config(backbone)
+    unknown = sorted(set(backbone_config) - set(recorded))
     if unknown:
         raise ValueError(f"{type(backbone).__name__} has no constructor argument(s) {unknown}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     spec = {
         "format": "keras_bert_zoo/1",
-        "backbone": {"class_name": type(backbone).__name__, "config": {**_plain_config(backbone), **(backbone_config or {})}},
+        "backbone": {"class_name": type(backbone).__name__, "config": {**recorded, **backbone_config}},
         "tokenizer": None,
         "task": None,
         "preprocessor": _preprocessor_entry(preprocessor),

@@ -146,19 +146,19 @@ def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True)
 
 def held_out_data(config, tokenizer):
     """The fixed held-out batches (`validation_steps` of them, same masks every time), or None."""
+    import tensorflow as tf
+
     from keras_bert_zoo.data.pretraining_dataset import read_manifest
 
     if not config.validation_data:
         return None
     count = read_manifest(config.validation_data)[1]["count"]
-    if count < config.batch_size:  # batches are full ones only, so there would be none to evaluate
+    steps = min(config.validation_steps, count // config.batch_size)  # batches are full ones only
+    if not steps:
         raise ValueError(f"{config.validation_data} holds {count} examples, fewer than one batch of "
                          f"{config.batch_size}; use more held-out text or a smaller batch_size.")
-    import tensorflow as tf
-
-    # A known length lets Keras stop at the last batch instead of warning that the data ran out.
-    steps = min(config.validation_steps, count // config.batch_size)
     batches = pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(steps)
+    # A known length lets Keras stop at the last batch instead of warning that the data ran out.
     return batches.apply(tf.data.experimental.assert_cardinality(steps))
 
 
