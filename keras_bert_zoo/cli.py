@@ -15,29 +15,46 @@
     bert-zoo evaluate --model DIR --data FILE
                                            metrics printed and saved as JSON
     bert-zoo predict --model DIR --data FILE --output PREDICTIONS.jsonl
+
+`bert-zoo COMMAND --help` describes a command's files and every option.
 """
 
 import argparse
 import sys
 
 from keras_bert_zoo import cli_finetuning, cli_pretraining
+from keras_bert_zoo.cli_help import HelpFormatter, add_subcommand
+
+# Errors a user causes with bad input; anything else is a bug, shown in full.
+USER_ERRORS = (ValueError, TypeError, OSError)
+USAGE_ERROR = 2  # argparse's exit status for a bad command line
+
+
+def preset_table(rows):
+    """The lines of `bert-zoo presets`: columns as wide as their widest cell, so alias names fit."""
+    header = ("name", "layers/hidden/heads", "parameters", "weights")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    return [f"{name:<{widths[0]}}  {shape:<{widths[1]}}  {params:>{widths[2]}}  {weights}"
+            for name, shape, params, weights in [header, *rows]]
 
 
 def _presets(args):
     from keras_bert_zoo.presets import builtin_spec, list_presets
 
-    print(f"{'name':<24}{'layers/hidden/heads':<22}{'parameters':>14}  weights")
+    rows = []
     for name in list_presets():
         spec = builtin_spec(name)
         config = spec["backbone"]["config"]
-        shape = f"{config['num_layers']}/{config['hidden_dim']}/{config['num_heads']}"
         aliases = f" (= {', '.join(spec['aliases'])})" if spec.get("aliases") else ""
-        print(f"{name + aliases:<24}{shape:<22}{spec['params']:>14,}  hf://{spec['weights']['hf_repo']}")
+        rows.append((name + aliases, f"{config['num_layers']}/{config['hidden_dim']}/{config['num_heads']}",
+                     f"{spec['params']:,}", f"hf://{spec['weights']['hf_repo']}"))
+    print("\n".join(preset_table(rows)))
 
 
 def _import_hf(args):
     import keras
 
+    import keras_bert_zoo.tasks  # noqa: F401 (registers the task classes looked up below)
     from keras_bert_zoo import presets
 
     resolved = presets.resolve(args.checkpoint)
@@ -58,20 +75,59 @@ def _import_hf(args):
           f"to {args.output}")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bert-zoo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("presets", help="list the built-in presets").set_defaults(run=_presets)
-    convert = commands.add_parser("import-hf", help="convert a Hugging Face checkpoint")
+def parser():
+    """The argument parser of `bert-zoo`. Building it imports neither Keras nor TensorFlow."""
+    result = argparse.ArgumentParser(prog="bert-zoo", description=__doc__, formatter_class=HelpFormatter)
+    result.add_argument("--debug", action="store_true",
+                        help="on an error, print the full traceback instead of one line")
+    commands = result.add_subparsers(dest="command", required=True)
+    add_subcommand(commands, "presets", "list the built-in presets",
+                   "List the built-in presets: name (aliases), shape, backbone parameters and the "
+                   "Hugging Face repository their weights come from.").set_defaults(run=_presets)
+    convert = add_subcommand(commands, "import-hf", "convert a Hugging Face checkpoint",
+                             "Convert a Hugging Face checkpoint (a directory with config.json and "
+                             "model.safetensors, or hf://org/name) to a keras-bert-zoo preset directory. "
+                             "A checkpoint with a task head (e.g. BertForSequenceClassification) becomes "
+                             "that task's preset.")
     convert.add_argument("checkpoint", help="checkpoint directory or hf://org/name")
     convert.add_argument("output", help="preset directory to write")
-    convert.add_argument("--sequence-length", type=int, default=512)
+    convert.add_argument("--sequence-length", type=int, default=None,
+                         help="the preprocessor's sequence length saved in the preset")
     convert.set_defaults(run=_import_hf)
     cli_pretraining.add_commands(commands)
     cli_finetuning.add_commands(commands)
-    args = parser.parse_args(argv)
-    args.run(args)
+    return result
+
+
+def _one_line(error):
+    """A user error's message on one line (FileNotFoundError's str() repeats its errno)."""
+    if isinstance(error, OSError) and error.filename is not None:
+        message = f"{error.strerror}: {error.filename}"
+    else:
+        message = str(error) or type(error).__name__
+    return " ".join(message.split())
+
+
+def main(argv=None):
+    """Run `bert-zoo` with `argv` (default: the command line).
+
+    A user error (bad input, a missing file) prints `error: MESSAGE` on one
+    line to stderr and exits with status 2, as argparse does for a bad
+    command line; `--debug` shows the traceback instead.
+    """
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SystemExit as error:
+        if args.debug or error.code is None or isinstance(error.code, int):
+            raise
+        message = error.code
+    except USER_ERRORS as error:
+        if args.debug:
+            raise
+        message = _one_line(error)
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    raise SystemExit(USAGE_ERROR)
 
 
 if __name__ == "__main__":

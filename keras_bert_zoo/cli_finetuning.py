@@ -2,28 +2,24 @@
 
     bert-zoo finetune --task ner --train train.conll --validation dev.conll --preset base --output runs/ner
     bert-zoo evaluate --model runs/ner --data test.conll          # metrics printed and saved as JSON
-    bert-zoo predict --model runs/ner --data new.conll --output predictions.jsonl
-
-Tasks and the files they read:
-  classify  TSV/CSV/JSONL, one text column (--text-columns) and a class label column
-  pair      TSV/CSV/JSONL, two text columns (default sentence1 sentence2) and a class label
-  regress   TSV/CSV/JSONL, one or two text columns and a float label
-  ner       CoNLL column files (token first, tag last; --token-column/--tag-column)
-  qa        SQuAD v1.1/v2.0 JSON
-  choice    JSONL lines {"context": ..., "choices": [...], "label": i}
+    bert-zoo predict --model runs/ner --data new.txt --output predictions.jsonl
 
 A fine-tuned model directory is a preset (`from_preset` loads it) plus
 `task.json` (the task, its label names and reading options), so `evaluate`
-and `predict` need only `--model`.
+and `predict` need only `--model`. File formats: `cli_data.FORMATS_HELP`,
+printed by each subcommand's `--help`.
 """
 
 import json
 import pathlib
 
+from keras_bert_zoo import cli_training
+from keras_bert_zoo.cli_data import FORMATS_HELP, NER_FORMATS, TABLE_TASKS, TASKS, example_count, read
+from keras_bert_zoo.cli_help import add_subcommand
+from keras_bert_zoo.cli_predictions import PREDICTION_FIELDS, predictions
+
 TASK_FILE = "task.json"
-TASKS = ("classify", "pair", "regress", "ner", "qa", "choice")
-TABLE_TASKS = {"classify": "class", "pair": "class", "regress": "float"}
-DEFAULT_TEXT_COLUMNS = {"pair": ["sentence1", "sentence2"]}
+_EXAMPLES = __doc__.split("\n\n")[1]
 
 
 def _task_class(task):
@@ -33,50 +29,23 @@ def _task_class(task):
             "choice": kbz.BertMultipleChoice}.get(task, kbz.BertClassifier)
 
 
-def read(task, path, options, labels=None, labelled=True):
-    """`(x, y, labels)` of a data file for `task`; `labels` fixes the class ids (a trained model's).
-
-    With `labelled=False` a table needs no label column (files to predict on).
-    """
-    if task in TABLE_TASKS:
-        from keras_bert_zoo.data.tables import read_table
-
-        columns = options.get("text_columns") or DEFAULT_TEXT_COLUMNS.get(task, ["sentence"])
-        label_column = options.get("label_column", "label") if labelled else None
-        return read_table(path, text_columns=tuple(columns), label_column=label_column,
-                          label_type=TABLE_TASKS[task], labels=labels)
-    if task == "ner":
-        from keras_bert_zoo.data.conll import read_conll, tag_names
-
-        words, tags = read_conll(path, token_column=options.get("token_column", 0),
-                                 tag_column=options.get("tag_column", -1))
-        return words, tags, labels or tag_names(tags)
-    if task == "qa":
-        from keras_bert_zoo.data.squad import read_squad
-
-        return read_squad(path), None, None
-    from keras_bert_zoo.data.multiple_choice import read_multiple_choice
-
-    x, y = read_multiple_choice(path)
-    return x, y, None
-
-
-def _build(task, preset, labels, sequence_length):
+def _build(task, preset, labels, sequence_length, load_weights=True):
     cls = _task_class(task)
+    options = {"sequence_length": sequence_length, "load_weights": load_weights}
     if task in TABLE_TASKS:
-        num_classes = 1 if task == "regress" else len(labels)
-        return cls.from_preset(preset, num_classes=num_classes, sequence_length=sequence_length)
+        return cls.from_preset(preset, num_classes=1 if task == "regress" else len(labels), **options)
     if task == "ner":
-        return cls.from_preset(preset, labels=list(labels), sequence_length=sequence_length)
-    return cls.from_preset(preset, sequence_length=sequence_length)
+        return cls.from_preset(preset, labels=list(labels), **options)
+    return cls.from_preset(preset, **options)
 
 
-def _fit(model, task, x, y, args, validation):
-    if task == "qa":  # the answers inside the examples are the labels
-        model.fit(x, batch_size=args.batch_size, epochs=args.epochs, verbose=args.verbose)
-    else:
-        model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=args.verbose,
-                  validation_data=validation)
+def _training_data(model, task, x, y):
+    """`(x, y, count)` to fit on. QA trains on the windows of its examples, computed here once so
+    that the schedule counts the batches `fit` will really run."""
+    if task != "qa":
+        return x, y, example_count(x)
+    features = model.features(x, labelled=True)
+    return features.inputs, features.labels, len(features.example_index)
 
 
 def score(model, task, x, y):
@@ -88,24 +57,6 @@ def score(model, task, x, y):
     return model.score(x, y)
 
 
-def predictions(model, task, x, labels):
-    """One JSON-serialisable prediction per example of `x`."""
-    if task == "qa":
-        return [{"id": answer["id"], "answer": answer["text"], "start": answer["start"], "end": answer["end"],
-                 "score": float(answer["score"])} for answer in model.predict_answers(x)]
-    if task == "ner":
-        return [{"words": words, "tags": tags} for words, tags in zip(x, model.predict(x))]
-    if task == "choice":
-        import numpy as np
-
-        scores = np.asarray(model.predict(x, verbose=0))
-        return [{"choice": int(row.argmax()), "scores": row.tolist()} for row in scores]
-    predicted = model.predict_labels(x)
-    if task == "regress":
-        return [{"score": float(value)} for value in predicted]
-    return [{"label": labels[int(value)]} for value in predicted]
-
-
 def _write_json(path, value):
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,22 +64,26 @@ def _write_json(path, value):
 
 
 def _finetune(args):
+    cli_training.check_arguments(args)
     import keras
 
     options = {"text_columns": args.text_columns, "label_column": args.label_column,
                "token_column": args.token_column, "tag_column": args.tag_column}
     keras.utils.set_random_seed(args.seed)
     x, y, labels = read(args.task, args.train, options)
-    validation = None
-    if args.validation and args.task != "qa":
-        validation_x, validation_y, _ = read(args.task, args.validation, options, labels)
-        validation = (validation_x, validation_y)
-    model = _build(args.task, args.preset, labels, args.sequence_length)
-    if args.learning_rate is not None:
-        from keras_bert_zoo.tasks.task import fine_tuning_optimizer
-
-        model.compile(optimizer=fine_tuning_optimizer(args.learning_rate))
-    _fit(model, args.task, x, y, args, validation)
+    validation = read(args.task, args.validation, options, labels)[:2] if args.validation else None
+    with cli_training.precision(args.mixed_precision):
+        model = _build(args.task, args.preset, labels, args.sequence_length, load_weights=not args.random_init)
+        x, y, count = _training_data(model, args.task, x, y)
+        if validation is not None:
+            validation = _training_data(model, args.task, *validation)[:2]
+        model.compile(optimizer=cli_training.optimizer(args, count))
+        callbacks = cli_training.callbacks(args)
+        model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=args.verbose,
+                  validation_data=validation, callbacks=callbacks)
+    kept = cli_training.report_best(callbacks)
+    if kept:
+        print(kept)
     output = pathlib.Path(args.output)
     model.save_to_preset(output)
     _write_json(output / TASK_FILE, {"task": args.task, "labels": labels, "options": options})
@@ -163,7 +118,8 @@ def _evaluate(args):
 
 def _predict(args):
     model, saved = _load(args.model)
-    x, _, _ = read(saved["task"], args.data, saved["options"], saved["labels"], labelled=False)
+    x, _, _ = read(saved["task"], args.data, saved["options"], saved["labels"], labelled=False,
+                   text_format=args.format)
     rows = predictions(model, saved["task"], x, saved["labels"])
     output = pathlib.Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -173,32 +129,51 @@ def _predict(args):
 
 def add_commands(commands):
     """Register the fine-tuning subcommands on an argparse subparsers object."""
-    finetune = commands.add_parser("finetune", help="fine-tune a task model on a data file")
-    finetune.add_argument("--task", choices=TASKS, required=True)
-    finetune.add_argument("--train", required=True, help="training file (format: see `bert-zoo --help`)")
-    finetune.add_argument("--validation", help="held-out file: evaluated after training, metrics saved")
-    finetune.add_argument("--preset", default="base", help="preset name, preset directory or checkpoint")
+    finetune = add_subcommand(commands, "finetune", "fine-tune a task model on a data file",
+                              f"Fine-tune a task model on a data file.\n\n{_EXAMPLES}\n\n{FORMATS_HELP}\n\n"
+                              f"The learning rate warms up linearly over --warmup-ratio of the updates, then\n"
+                              f"decays linearly to 0 (BERT's fine-tuning schedule), with AdamW that does not\n"
+                              f"decay biases and LayerNorm parameters.")
+    finetune.add_argument("--task", choices=TASKS, required=True, help="what to learn (formats above)")
+    finetune.add_argument("--train", required=True, help="training file, in the task's format")
+    finetune.add_argument("--validation", help="held-out file in the same format: evaluated after training "
+                                               "(metrics saved), and each epoch's val_loss reported")
+    finetune.add_argument("--preset", default="base", help="preset name, preset directory or Hugging Face "
+                                                           "checkpoint (`bert-zoo presets` lists the names)")
+    finetune.add_argument("--random-init", action="store_true",
+                          help="random weights of the preset's architecture instead of its pretrained ones "
+                               "(no download: works offline with a built-in preset whose vocabulary ships "
+                               "with the package, e.g. bert_tiny)")
     finetune.add_argument("--output", required=True, help="directory for the fine-tuned model")
-    finetune.add_argument("--epochs", type=int, default=3)
-    finetune.add_argument("--batch-size", type=int, default=32)
-    finetune.add_argument("--learning-rate", type=float, default=None, help="default: the task's (5e-5)")
-    finetune.add_argument("--sequence-length", type=int, default=128)
-    finetune.add_argument("--text-columns", nargs="+", help="table tasks: text column name(s)")
+    finetune.add_argument("--epochs", type=int, default=3, help="passes over the training file")
+    finetune.add_argument("--batch-size", type=int, default=32, help="examples per batch (QA: windows)")
+    cli_training.add_arguments(finetune)
+    finetune.add_argument("--sequence-length", type=int, default=128, help="tokens per example, longer "
+                                                                           "ones are truncated")
+    finetune.add_argument("--text-columns", nargs="+", help="table tasks: text column name(s) "
+                                                            "(default: sentence; pair: sentence1 sentence2)")
     finetune.add_argument("--label-column", default="label", help="table tasks: label column")
-    finetune.add_argument("--token-column", type=int, default=0, help="ner: token column")
-    finetune.add_argument("--tag-column", type=int, default=-1, help="ner: tag column")
-    finetune.add_argument("--seed", type=int, default=0)
-    finetune.add_argument("--verbose", type=int, default=1, help="Keras progress bars: 0, 1 or 2")
+    finetune.add_argument("--token-column", type=int, default=0, help="ner: token column (0 = first)")
+    finetune.add_argument("--tag-column", type=int, default=-1, help="ner: tag column (-1 = last)")
+    finetune.add_argument("--seed", type=int, default=0, help="seeds initialisation, dropout and shuffling")
+    finetune.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                          help="Keras progress output: 0 none, 1 bars, 2 one line per epoch")
     finetune.set_defaults(run=_finetune)
 
-    evaluate = commands.add_parser("evaluate", help="score a fine-tuned model on a labelled file")
+    evaluate = add_subcommand(commands, "evaluate", "score a fine-tuned model on a labelled file",
+                              f"Score a fine-tuned model on a labelled file in the format it was trained on; "
+                              f"the metrics are printed and saved as JSON.\n\n{FORMATS_HELP}")
     evaluate.add_argument("--model", required=True, help="directory written by `finetune`")
-    evaluate.add_argument("--data", required=True)
-    evaluate.add_argument("--metrics-output", help="JSON file (default MODEL/metrics-<data>.json)")
+    evaluate.add_argument("--data", required=True, help="labelled file, in the model's task format")
+    evaluate.add_argument("--metrics-output", help="JSON file to write (default: MODEL/metrics-<data>.json)")
     evaluate.set_defaults(run=_evaluate)
 
-    predict = commands.add_parser("predict", help="predict with a fine-tuned model, one JSON line per example")
+    predict = add_subcommand(commands, "predict", "predict with a fine-tuned model, one JSON line per example",
+                             f"Predict with a fine-tuned model: one JSON line per example.\n\n{FORMATS_HELP}"
+                             f"\n\n{PREDICTION_FIELDS}")
     predict.add_argument("--model", required=True, help="directory written by `finetune`")
-    predict.add_argument("--data", required=True)
+    predict.add_argument("--data", required=True, help="file in the model's task format; labels not needed")
     predict.add_argument("--output", required=True, help="JSON Lines file to write")
+    predict.add_argument("--format", choices=NER_FORMATS, default="auto",
+                         help="ner models only: how --data is read (see above)")
     predict.set_defaults(run=_predict)

@@ -3,6 +3,8 @@
 import dataclasses
 import json
 
+from keras_bert_zoo.cli_help import add_subcommand
+
 
 def _vocab(args):
     from keras_bert_zoo.data.prepare import build_vocabulary
@@ -34,42 +36,77 @@ def _pretrain(args):
     print(json.dumps(summary, indent=2))
 
 
+def field_help(config_class):
+    """Each field's help from the "Args:" section of `config_class`'s docstring.
+
+    One place documents the options, for the Python API and the CLI alike.
+    An entry may name several fields ("a, b: text").
+    """
+    entries, names = {}, []
+    for line in config_class.__doc__.split("Args:", 1)[1].splitlines():
+        head, colon, rest = line.strip().partition(": ")
+        if colon and all(name.strip().isidentifier() for name in head.split(",")):
+            names, text = [name.strip() for name in head.split(",")], rest
+        else:  # a continuation line of the current entry
+            text = line.strip()
+        for name in names:
+            entries[name] = f"{entries.get(name, '')} {text}".strip()
+    return entries
+
+
 def add_commands(commands):
     """Register the pretraining subcommands on an argparse subparsers object."""
-    vocab = commands.add_parser("vocab", help="learn a WordPiece vocabulary from text files")
+    vocab = add_subcommand(commands, "vocab", "learn a WordPiece vocabulary from text files",
+                           "Learn a WordPiece vocabulary (tensorflow-text's learner, BERT's special tokens) "
+                           "from plain-text files and write vocab.txt and tokenizer.json.")
     vocab.add_argument("corpus", nargs="+", help="text files, directories or globs")
     vocab.add_argument("--output", required=True, help="directory for vocab.txt and tokenizer.json")
-    vocab.add_argument("--size", type=int, default=8000, help="vocabulary size (default 8000)")
-    vocab.add_argument("--cased", action="store_true", help="keep case and accents")
+    vocab.add_argument("--size", type=int, default=8000, help="vocabulary size")
+    vocab.add_argument("--cased", action="store_true", help="keep case and accents (default: lowercase, "
+                                                            "accents stripped, as uncased BERT)")
     vocab.set_defaults(run=_vocab)
 
-    prepare = commands.add_parser("prepare", help="turn text files into pretraining shards")
+    prepare = add_subcommand(commands, "prepare", "turn text files into pretraining shards",
+                             "Turn plain-text files (one sentence per line, a blank line between documents) "
+                             "into shards of BERT pretraining examples for `bert-zoo pretrain`.")
     prepare.add_argument("corpus", nargs="+", help="text files, directories or globs")
     prepare.add_argument("--output", required=True, help="new shard directory")
     prepare.add_argument("--vocabulary", required=True, help="directory with vocab.txt (from `vocab`)")
-    prepare.add_argument("--max-sequence-length", type=int, default=128)
-    prepare.add_argument("--short-seq-prob", type=float, default=0.1)
+    prepare.add_argument("--max-sequence-length", type=int, default=128, help="tokens per example")
+    prepare.add_argument("--short-seq-prob", type=float, default=0.1,
+                         help="share of examples made shorter than the maximum (as BERT, so that the "
+                              "model also sees short inputs)")
     prepare.add_argument("--no-nsp", action="store_true", help="single segments, no next-sentence labels")
-    prepare.add_argument("--static-masking", action="store_true", help="mask once, write dupe-factor copies")
-    prepare.add_argument("--dupe-factor", type=int, default=5)
-    prepare.add_argument("--max-predictions-per-seq", type=int, default=20)
-    prepare.add_argument("--masking-rate", type=float, default=0.15)
-    prepare.add_argument("--whole-word-masking", action="store_true")
-    prepare.add_argument("--num-shards", type=int, default=4)
-    prepare.add_argument("--seed", type=int, default=0)
+    prepare.add_argument("--static-masking", action="store_true",
+                         help="mask once, write dupe-factor copies (default: mask anew each epoch)")
+    prepare.add_argument("--dupe-factor", type=int, default=5,
+                         help="copies of the corpus with different masks (static masking only)")
+    prepare.add_argument("--max-predictions-per-seq", type=int, default=20, help="most masked tokens per example")
+    prepare.add_argument("--masking-rate", type=float, default=0.15, help="share of tokens masked")
+    prepare.add_argument("--whole-word-masking", action="store_true",
+                         help="mask all pieces of a word together")
+    prepare.add_argument("--num-shards", type=int, default=4, help="output files")
+    prepare.add_argument("--seed", type=int, default=0, help="seeds pairing, truncation and masking")
     prepare.set_defaults(run=_prepare)
 
-    from keras_bert_zoo.training.pretraining_run import PretrainingConfig
+    from keras_bert_zoo.training.pretraining_run import MIXED_PRECISION, PretrainingConfig
 
-    pretrain = commands.add_parser("pretrain", help="pretrain (or resume) a model on shards",
-                                   description=PretrainingConfig.__doc__)
+    summary = PretrainingConfig.__doc__.split("Args:", 1)[0].strip()
+    pretrain = add_subcommand(commands, "pretrain", "pretrain (or resume) a model on shards",
+                              f"{summary}\n\nRun it again with the same options to resume from the newest checkpoint.\n"
+                              f"Options given as flags override those of --config.")
     pretrain.add_argument("--config", help="JSON file of the options below; flags override it")
+    helps = field_help(PretrainingConfig)
     for field in dataclasses.fields(PretrainingConfig):
         flag = "--" + field.name.replace("_", "-")
+        text = helps[field.name].replace("%", "%%")  # argparse %-formats help strings
         if field.type is bool:
-            pretrain.add_argument(flag, dest=field.name, action="store_const", const=True, default=None)
-        else:  # None means "not given", so a config file's value is kept
-            required = field.default is dataclasses.MISSING
-            pretrain.add_argument(flag, dest=field.name, type=field.type, default=None,
-                                  help="required unless in --config" if required else f"default: {field.default}")
+            pretrain.add_argument(flag, dest=field.name, action="store_const", const=True, default=None, help=text)
+        else:  # None means "not given", so a config file's value is kept; the help shows the real default
+            if field.default is dataclasses.MISSING:
+                text += " (required unless in --config)"
+            elif field.default is not None:  # a None default is explained by the text
+                text += f" (default: {field.default})"
+            choices = [name for name in MIXED_PRECISION if name] if field.name == "mixed_precision" else None
+            pretrain.add_argument(flag, dest=field.name, type=field.type, default=None, choices=choices, help=text)
     pretrain.set_defaults(run=_pretrain)

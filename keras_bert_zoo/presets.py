@@ -144,6 +144,8 @@ class ResolvedPreset:
     def build_backbone(self, expected_class=None, **overrides):
         """A randomly initialised backbone of the preset's architecture."""
         entry = self.spec["backbone"]
+        import keras_bert_zoo.models  # noqa: F401 (registers the backbone classes looked up here)
+
         cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
         if expected_class is not None and not issubclass(cls, expected_class):
             raise ValueError(

@@ -26,3 +26,15 @@ def test_import_hf_backbone(hf_bert_model, tmp_path):
         BertBackbone.from_preset(directory), BertBackbone.from_preset(tmp_path / "out"),
         harness.backbone_inputs(99),
     )
+
+
+def test_presets_columns_line_up_with_alias_names(capsys):
+    main(["presets"])
+    lines = capsys.readouterr().out.splitlines()
+    alias_row = next(line for line in lines if "(= base)" in line)
+    # Each column starts at the same offset on every row, alias rows included.
+    shape_column = lines[0].index("layers/hidden/heads")
+    assert all(line[shape_column - 2:shape_column] == "  " and line[shape_column] != " " for line in lines)
+    weights_column = lines[0].index("weights")
+    assert all(line[weights_column:].startswith(("weights", "hf://")) for line in lines)
+    assert alias_row.index("12/768/12") == shape_column

@@ -58,6 +58,11 @@ def test_classify(tiny_preset, tmp_path):
     metrics, predictions = _run("classify", _table(tmp_path), tiny_preset, tmp_path)
     assert 0 <= metrics["accuracy"] <= 1
     assert len(predictions) == 4 and {p["label"] for p in predictions} <= {"neg", "pos"}
+    # Each row carries its input and the class probabilities, keyed by label name.
+    assert predictions[0]["text"] == "a fine film"
+    assert sorted(predictions[0]["probabilities"]) == ["neg", "pos"]
+    assert sum(predictions[0]["probabilities"].values()) == pytest.approx(1, abs=1e-5)
+    assert all(p["label"] == max(p["probabilities"], key=p["probabilities"].get) for p in predictions)
 
 
 def test_ner(tiny_preset, tmp_path):
@@ -69,13 +74,17 @@ def test_ner(tiny_preset, tmp_path):
 def test_qa_on_the_squad_fixture(tiny_preset, tmp_path):
     metrics, predictions = _run("qa", SQUAD_FIXTURE, tiny_preset, tmp_path)
     assert 0 <= metrics["f1"] <= 100 and len(predictions) == metrics["total"]
+    assert all(p["id"] and p["question"].strip() for p in predictions)
 
 
 def test_choice(tiny_preset, tmp_path):
     metrics, predictions = _run("choice", _choices(tmp_path), tiny_preset, tmp_path)
     assert 0 <= metrics["accuracy"] <= 1 and [len(p["scores"]) for p in predictions] == [2, 2]
+    assert [p["context"] for p in predictions] == ["the sea is", "fire is"]
+    assert sum(predictions[0]["probabilities"]) == pytest.approx(1, abs=1e-5)
 
 
-def test_evaluate_needs_a_finetuned_directory(tiny_preset, tmp_path):
-    with pytest.raises(SystemExit, match="task.json"):
+def test_evaluate_needs_a_finetuned_directory(tiny_preset, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
         main(["evaluate", "--model", str(tiny_preset), "--data", str(_table(tmp_path))])
+    assert exit_info.value.code == 2 and "task.json" in capsys.readouterr().err

@@ -61,7 +61,8 @@ def read_multiple_choice(path):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ValueError(f"{where}: not valid JSON ({error.msg}).") from error
+                raise ValueError(f"{where}: not valid JSON ({error.msg}); expected one object per line: "
+                                 f'{{"context": ..., "choices": [...], "label": i}}.') from error
             context, options, label = _parse(record, where)
             contexts.append(context)
             choices.append(options)

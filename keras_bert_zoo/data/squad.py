@@ -52,14 +52,21 @@ def read_squad(source, check_answer_spans=True):
     """The examples of a SQuAD JSON file (a path) or of its parsed content (a dict).
 
     Raises:
-        ValueError: on a malformed entry, naming the question id (or the article and
-            paragraph index when the id itself is missing); see the module docstring.
+        ValueError: for a file that is not JSON or not SQuAD-shaped, naming the file; on a
+            malformed entry, naming the question id (or the article and paragraph index when
+            the id itself is missing); see the module docstring.
     """
+    name = "A SQuAD file"
     if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
         with open(source, encoding="utf-8") as f:
-            source = json.load(f)
+            try:
+                source = json.load(f)
+            except json.JSONDecodeError as error:  # say which file, and what it should hold
+                raise ValueError(f"{name} is not SQuAD JSON ({error}); expected a JSON object with a "
+                                 f"'data' list of articles.") from None
     if not isinstance(source, dict) or not isinstance(source.get("data"), list):
-        raise ValueError("A SQuAD file is a JSON object with a 'data' list of articles.")
+        raise ValueError(f"{name} is not SQuAD data: expected a JSON object with a 'data' list of articles.")
     examples, seen = [], set()
     for a, article in enumerate(source["data"]):
         for p, paragraph in enumerate(_field(article, "paragraphs", list, f"article {a}")):

@@ -13,9 +13,29 @@ NO_WEIGHT_DECAY = ["bias", "gamma", "beta"]
 POOLER_ONLY_WITHOUT_GRADIENTS = r"Gradients do not exist for variables \['pooler/dense/kernel', 'pooler/dense/bias'\]"
 
 
-def fine_tuning_optimizer(learning_rate=FINE_TUNING_LEARNING_RATE, weight_decay=0.01):
-    """AdamW as BERT fine-tunes: no weight decay on biases and LayerNorm parameters."""
-    optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+def fine_tuning_optimizer(learning_rate=FINE_TUNING_LEARNING_RATE, weight_decay=0.01, total_steps=None,
+                          warmup_ratio=0.1, gradient_accumulation_steps=1):
+    """AdamW as BERT fine-tunes: no weight decay on biases and LayerNorm parameters.
+
+    Without `total_steps` the learning rate is constant (the tasks' compile
+    default, which cannot know the length of the coming `fit`). With it, the
+    optimizer is BERT's full fine-tuning recipe, which is its pretraining one
+    at a smaller rate (`pretraining_optimizer`: linear warmup over
+    `warmup_ratio` of the `total_steps` updates, linear decay to 0, gradient
+    clipping at 1.0, epsilon 1e-6), with `gradient_accumulation_steps` batches
+    per update.
+    """
+    if total_steps is not None:
+        from keras_bert_zoo.training.optimizers import pretraining_optimizer
+
+        if not 0 <= warmup_ratio <= 1:
+            raise ValueError(f"warmup_ratio must be in [0, 1], got {warmup_ratio!r}")
+        return pretraining_optimizer(total_steps, learning_rate=learning_rate,
+                                     warmup_steps=round(warmup_ratio * total_steps), weight_decay=weight_decay,
+                                     gradient_accumulation_steps=gradient_accumulation_steps)
+    optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay,
+                                       gradient_accumulation_steps=gradient_accumulation_steps
+                                       if gradient_accumulation_steps > 1 else None)
     optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
     return optimizer
 

@@ -26,6 +26,7 @@ import numpy as np
 from keras_bert_zoo import weights_io
 
 PREFIX = "step-"
+PARTIAL = ".partial-"
 STATE = "state.json"
 VARIABLES = "variables.safetensors"
 TORCH_GENERATOR = "torch_generator.npy"
@@ -83,16 +84,31 @@ def checkpoints(directory):
     return sorted(found, key=lambda path: int(path.name[len(PREFIX):]))
 
 
+def remove_partial(directory):
+    """Delete the half-written checkpoints (`.partial-*`) that an interrupted save left behind.
+
+    Only one run writes to a checkpoint directory, and it calls this before it
+    writes (`save_training_state`) and when it resumes (`restore_training_state`),
+    so any partial folder found then is dead: without this, every kill during
+    a save would leave one (a full copy of the variables) forever.
+    """
+    directory = pathlib.Path(directory)
+    if directory.is_dir():
+        for stale in directory.glob(PARTIAL + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def save_training_state(directory, model, state, keep=2):
     """Write a checkpoint for `state["step"]` atomically and keep the newest `keep`.
 
     The checkpoint is written under a temporary name and renamed when
-    complete, so an interruption while saving leaves the previous ones intact.
+    complete, so an interruption while saving leaves the previous ones intact
+    (and the next save or restore removes the temporary folder).
     """
     directory = pathlib.Path(directory)
+    remove_partial(directory)
     final = directory / f"{PREFIX}{int(state['step']):08d}"
-    partial = directory / f".partial-{final.name}-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
+    partial = directory / f"{PARTIAL}{final.name}-{os.getpid()}"
     partial.mkdir(parents=True)
     weights_io.save_variables(partial / VARIABLES, _positional(model))
     generator = _torch_generator_state()
@@ -124,6 +140,7 @@ def restore_training_state(directory, model):
     "torch_generator", to be set right before the first batch (see
     `TrainingCheckpoint`).
     """
+    remove_partial(directory)
     found = checkpoints(directory)
     if not found:
         return None

@@ -30,9 +30,15 @@ class PretrainingConfig:
         batch_size: examples per batch.
         total_steps: batches of the whole run.
         steps_per_checkpoint: batches between checkpoints (and history rows).
-        learning_rate, warmup_steps, optimizer, weight_decay,
-        gradient_accumulation_steps: see `pretraining_optimizer`.
-        max_predictions_per_seq, masking_rate, whole_word_masking: masked LM.
+        learning_rate: the peak learning rate.
+        warmup_steps: batches of linear warmup (None: 10% of total_steps); the
+            rate then decays linearly to 0 at total_steps.
+        optimizer: "adamw" or "lamb" (see `pretraining_optimizer`).
+        weight_decay: decoupled weight decay (not on biases and LayerNorm).
+        gradient_accumulation_steps: batches averaged into one update.
+        max_predictions_per_seq: the most masked tokens per example.
+        masking_rate: the share of tokens masked.
+        whole_word_masking: mask all pieces of a word together.
         dropout: the dropout rate while pretraining (None: the preset's). Small,
             short runs learn faster without it (Geiping & Goldstein, 2022, "Cramming");
             the saved preset keeps the preset's rate for fine-tuning.
@@ -189,8 +195,10 @@ def run_pretraining(config):
     task = build_pretrainer(config, tokenizer)
 
     examples_per_step = config.batch_size
-    state = latest_state(run / "checkpoints") or {"epoch": 0, "examples_seen": 0}
+    state = latest_state(run / "checkpoints") or {"epoch": 0, "step": 0, "examples_seen": 0}
     epochs = config.total_steps // config.steps_per_checkpoint
+    if state["step"]:  # say so: a silent resume looks like a fresh run that skipped its start
+        print(f"resuming from step {state['step']} of {config.total_steps} ({run / 'checkpoints'})")
     validation = held_out_data(config, tokenizer)
 
     def write_curves(history):

@@ -75,3 +75,18 @@ def test_mismatched_model_is_reported(tmp_path):
     other.compile(optimizer=keras.optimizers.AdamW())
     with pytest.raises(ValueError, match="shape|Missing"):
         restore_training_state(tmp_path, other)
+
+
+def test_stale_partial_checkpoints_are_removed(tmp_path):
+    from keras_bert_zoo.training.checkpoints import save_training_state
+
+    model = _model(seed=0)
+    # What a kill during a save leaves: a half-written folder under a temporary name.
+    stale = tmp_path / ".partial-step-00000002-12345"
+    stale.mkdir()
+    (stale / "variables.safetensors").write_bytes(b"half")
+    assert restore_training_state(tmp_path, model) is None  # a resume clears it ...
+    assert not stale.exists()
+    stale.mkdir()
+    save_training_state(tmp_path, model, {"step": 2, "epoch": 1, "examples_seen": 8})  # ... and so does a save
+    assert not list(tmp_path.glob(".partial-*")) and [p.name for p in checkpoints(tmp_path)] == ["step-00000002"]

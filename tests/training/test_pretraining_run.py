@@ -138,3 +138,13 @@ def test_dropout_option_applies_to_pretraining_only(shards, tmp_path):
     assert BertClassifier.from_preset(preset, num_classes=2).backbone.get_config()["dropout"] == 0.1
     with pytest.raises(ValueError, match="dropout"):
         PretrainingConfig(data=str(shards), output=str(tmp_path), dropout=1.0)
+
+
+def test_resume_says_where_it_resumes(shards, tmp_path, capsys):
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
+
+    options = dict(data=str(shards), output=str(tmp_path), steps_per_checkpoint=2, batch_size=4, verbose=0)
+    run_pretraining(PretrainingConfig(total_steps=2, **options))
+    assert "resuming" not in capsys.readouterr().out  # a fresh run
+    run_pretraining(PretrainingConfig(total_steps=4, **options))  # a longer run continues the first
+    assert "resuming from step 2 of 4" in capsys.readouterr().out
