@@ -12,7 +12,12 @@ class Backbone(keras.Model):
     construction, which conversion and saving rely on) and record their
     constructor arguments with `_remember_config(locals())`; `get_config()`
     returns exactly those, and `from_config(config)` is `cls(**config)`.
+
+    A backbone loaded with `from_preset` keeps the preset's tokenizer in
+    `tokenizer` (None otherwise), so `save_to_preset` writes it back.
     """
+
+    tokenizer = None
 
     def _remember_config(self, arguments):
         self._constructor_config = {
@@ -35,6 +40,11 @@ class Backbone(keras.Model):
         if isinstance(config.get("dtype"), dict):
             config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
         return cls(**config)
+
+    @property
+    def max_sequence_length(self):
+        """The longest input, in tokens, that the backbone has positions for."""
+        return self._constructor_config["max_sequence_length"]
 
     def classification_head(self, num_classes, dropout):
         """The layer that turns this backbone's outputs into class logits."""
@@ -72,8 +82,11 @@ class Backbone(keras.Model):
         backbone = resolved.build_backbone(expected_class=cls, **overrides)
         if load_weights:
             resolved.load_weights(backbone)
+        if resolved.has_tokenizer() and "vocabulary_size" not in overrides:  # else a new vocabulary's
+            backbone.tokenizer = resolved.build_tokenizer()
         return backbone
 
     def save_to_preset(self, directory, tokenizer=None):
-        """Write `preset.json`, `backbone.safetensors` and the vocabulary."""
-        presets.save(directory, backbone=self, tokenizer=tokenizer)
+        """Write `preset.json`, `backbone.safetensors` and the vocabulary of `tokenizer`
+        (default: the tokenizer of the preset this backbone was loaded from, if any)."""
+        presets.save(directory, backbone=self, tokenizer=tokenizer or self.tokenizer)

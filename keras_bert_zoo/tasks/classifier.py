@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_bert_zoo.metrics import classification as metrics
+from keras_bert_zoo.tasks.label_names import check_label_names, names_to_ids
 from keras_bert_zoo.tasks.task import Task, fine_tuning_optimizer
 
 SINGLE_LABEL, REGRESSION, MULTI_LABEL = (
@@ -29,11 +30,16 @@ class BertClassifier(Task):
 
     Labels given as in-memory arrays or lists to `fit`, `evaluate` and
     `score` are checked first (type, shape, class ids in range) and raise a
-    `ValueError`; labels inside a `tf.data.Dataset` are not checked.
+    `ValueError`; labels inside a `tf.data.Dataset` are not checked. With
+    `labels` (class names in id order) they may be names, `predict_labels`
+    returns names, and presets and Hugging Face checkpoints (`id2label`)
+    keep them.
 
     Args:
         backbone: a `Backbone`, e.g. `BertBackbone.from_preset("base")`.
-        num_classes: number of classes (>= 2), or 1 for regression.
+        num_classes: number of classes (>= 2), or 1 for regression;
+            defaults to `len(labels)`.
+        labels: optional class names in id order, e.g. `["negative", "positive"]`.
         preprocessor: optional `BertPreprocessor`; with it, `fit`,
             `evaluate` and `predict` take raw strings or pairs.
         dropout: dropout before the output layer.
@@ -48,15 +54,20 @@ class BertClassifier(Task):
     >>> scorer.score((["a cat sat"], ["a dog ran"]), [1.2])  # pearson, spearman, mse
     """
 
-    def __init__(self, backbone, num_classes, preprocessor=None, dropout=0.1, multi_label=False, **kwargs):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-            raise ValueError(f"num_classes must be an integer >= 1 (1 means regression), got {num_classes!r}.")
+    HEAD_ARGUMENTS = ("num_classes", "labels")
+
+    def __init__(self, backbone, num_classes=None, preprocessor=None, dropout=0.1, multi_label=False, labels=None,
+                 **kwargs):
+        if num_classes is None and labels is None:
+            raise ValueError("Give num_classes (1 means regression) or labels (class names).")
+        labels, num_classes = check_label_names(labels, num_classes)
+        if labels is not None and num_classes == 1:
+            raise ValueError("Regression (num_classes=1) has no class names; drop labels.")
         if not isinstance(multi_label, bool):
             raise ValueError(f"multi_label must be True or False, got {multi_label!r}.")
         if multi_label and num_classes == 1:
             raise ValueError("multi_label=True needs num_classes >= 2 (one sigmoid output per class); "
                              "for one yes/no label use num_classes=2.")
-        num_classes = int(num_classes)
         head = backbone.classification_head(num_classes, dropout)
         inputs = backbone.input
         logits = head(backbone(inputs))
@@ -66,6 +77,7 @@ class BertClassifier(Task):
         self.num_classes = num_classes
         self.dropout = dropout
         self.multi_label = multi_label
+        self.labels = labels
         self.compile()
 
     @property
@@ -76,7 +88,8 @@ class BertClassifier(Task):
         return MULTI_LABEL if self.multi_label else SINGLE_LABEL
 
     def head_config(self):
-        return {"num_classes": self.num_classes, "dropout": self.dropout, "multi_label": self.multi_label}
+        return {"num_classes": self.num_classes, "dropout": self.dropout, "multi_label": self.multi_label,
+                "labels": self.labels}
 
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Defaults: AdamW (lr 5e-5, decay 0.01) and the problem type's loss and metric (see the class)."""
@@ -104,9 +117,10 @@ class BertClassifier(Task):
         if y is None or hasattr(y, "element_spec"):
             return y
         labels = np.asarray(y)
+        if labels.dtype.kind in "USO" and self.problem_type == SINGLE_LABEL:
+            labels = names_to_ids(labels, self.labels)
         if labels.dtype.kind not in "biuf":
-            raise ValueError(f"Labels must be numbers, got dtype {labels.dtype}; map class names to ids first "
-                             "(keras_bert_zoo.data.tables.read_table does).")
+            raise ValueError(f"Labels must be numbers or class names, got dtype {labels.dtype}.")
         if self.problem_type == MULTI_LABEL:
             if labels.ndim != 2 or labels.shape[1] != self.num_classes:
                 raise ValueError(f"Multi-label classification takes multi-hot labels of shape "
@@ -151,8 +165,14 @@ class BertClassifier(Task):
         return np.argmax(logits, axis=-1).astype("int32")
 
     def predict_labels(self, x, batch_size=None):
-        """Predictions as labels, see `logits_to_labels`; `x` as for `predict`."""
-        return self.logits_to_labels(self.predict(x, batch_size=batch_size, verbose=0))
+        """Predictions as labels, see `logits_to_labels`; `x` as for `predict`. With `labels`,
+        class names instead of ids: a list of str, or for multi-label a list of lists of str."""
+        predicted = self.logits_to_labels(self.predict(x, batch_size=batch_size, verbose=0))
+        if self.labels is None or self.problem_type == REGRESSION:
+            return predicted
+        if self.problem_type == MULTI_LABEL:
+            return [[self.labels[i] for i in np.flatnonzero(row)] for row in predicted]
+        return [self.labels[i] for i in predicted]
 
     def score(self, x, y=None, batch_size=None):
         """The problem type's standard metrics over the whole set, as a dict of floats.

@@ -41,6 +41,8 @@ def _features_spec(element_spec):
 
 
 def dataset_needs_preprocessing(dataset):
+    if not hasattr(dataset, "element_spec"):  # not a tf.data.Dataset; TensorFlow stays unimported
+        return False
     import tensorflow as tf
 
     if not isinstance(dataset, tf.data.Dataset):
@@ -93,3 +95,53 @@ def text_to_dataset(preprocessor, x, y=None, sample_weight=None, batch_size=None
     if shuffle:
         dataset = dataset.shuffle(count, reshuffle_each_iteration=True)
     return preprocess_dataset(preprocessor, dataset.batch(batch_size or 32))
+
+
+def describe(x):
+    """A short account of what `x` is, for errors that say what an input was."""
+    if x is None:
+        return "None"
+    if isinstance(x, (list, tuple)):
+        kind = type(x).__name__
+        if not x:
+            return f"an empty {kind} (no examples)"
+        types = sorted({type(item).__name__ for item in x})
+        if len(types) == 1:
+            return f"a {kind} of {len(x)} {types[0]}"
+        odd = next(index for index, item in enumerate(x) if type(item) is not type(x[0]))
+        return f"a {kind} mixing {', '.join(types)} (item {odd} is {x[odd]!r:.40})"
+    if isinstance(x, dict):
+        return f"a dict with keys {sorted(map(str, x))}"
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return f"a {type(x).__name__} of shape {tuple(shape)} and dtype {getattr(x, 'dtype', '?')}"
+    return f"a {type(x).__name__} ({x!r:.40})"
+
+
+def _is_stream(x):
+    """Inputs Keras reads batch by batch itself: tf.data, PyDataset, torch DataLoader, generators."""
+    import keras
+
+    return (hasattr(x, "element_spec") or isinstance(x, keras.utils.PyDataset)
+            or type(x).__name__ == "DataLoader" or hasattr(x, "__next__"))
+
+
+def check_model_inputs(model, x, expected):
+    """Refuse `x` unless Keras can feed it to `model` as it is: a ValueError saying what
+    `model` takes (`expected`) and what `x` was, instead of an error deep inside Keras."""
+    if _is_stream(x):
+        return
+    names = sorted(model.input) if isinstance(model.input, dict) else None
+    if isinstance(x, dict) and names is not None:
+        missing = [name for name in names if name not in x]
+        empty = [name for name in names if name in x and np.shape(x[name])[:1] == (0,)]
+        if not missing and not empty:
+            return
+        problem = f"missing {missing}" if missing else f"with no examples in {empty}"
+        raise ValueError(f"{type(model).__name__} takes {expected}; got a dict {problem}.")
+    hint = ""
+    if isinstance(x, (list, tuple)) and any(isinstance(item, bytes) for item in x):
+        hint = " Decode bytes to str first."
+    elif isinstance(x, (list, tuple)) and any(item is None for item in x):
+        hint = " Every text must be a str."
+    raise ValueError(f"{type(model).__name__} takes {expected}; got {describe(x)}.{hint}")

@@ -155,16 +155,16 @@ class BertMultipleChoice(Task):
                     "lists of str (the choices of each context), not plain strings."
                 )
             return super()._adapt(x, y, sample_weight, batch_size, shuffle)
-        if self.preprocessor is None:
-            raise ValueError(
-                "Raw (contexts, choices) need a preprocessor; pass `preprocessor=` or load the "
-                "task with from_preset from a preset that has a vocabulary."
-            )
+        self._require_preprocessor("BertMultipleChoice on raw (contexts, choices)")
         contexts, choices = x
         if isinstance(contexts, str):
             contexts, choices = [contexts], [choices]
         pairs = (list(contexts), [list(row) for row in choices])
         return task_inputs.text_to_dataset(self.preprocessor, pairs, y, sample_weight, batch_size, shuffle)
+
+    def input_description(self):
+        return ("(contexts, choices): a list of str and a list of equally long lists of str, or token ids: "
+                f"a dict of {sorted(self.input)} arrays shaped (batch, choices, sequence)")
 
     def score(self, x, y, batch_size=None):
         """Accuracy of the highest-scoring choice: `{"accuracy": float}`.

@@ -90,6 +90,10 @@ class BertQuestionAnswerer(Task):
                              "answers to (questions, contexts) call predict_answers.")
         return None
 
+    def input_description(self):
+        return ("a list of SquadExample (or dicts with id, question, context and, to train, answers), or "
+                f"token ids: a dict of {sorted(self.input)} arrays (labels: start and end positions)")
+
     def predict(self, x, batch_size=None, **kwargs):
         """Logits per window. Examples need no answers here; their windows are those of
         `features(x)`, and `predict_answers` turns them into answers."""

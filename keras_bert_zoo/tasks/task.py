@@ -10,6 +10,9 @@ from keras_bert_zoo.tasks import inputs
 FINE_TUNING_LEARNING_RATE = 5e-5  # The largest of BERT's recommended {5e-5, 3e-5, 2e-5}.
 # BERT decays neither biases nor LayerNorm scales/offsets (Keras names them gamma/beta).
 NO_WEIGHT_DECAY = ["bias", "gamma", "beta"]
+_ATTACH_PREPROCESSOR = ("Attach one to read text: `task.preprocessor = BertPreprocessor(BertTokenizer(\"vocab.txt\"), "
+                        "sequence_length=128)` (the task's own `preprocessor_class()` for tagging, QA and "
+                        "multiple choice), or load a preset whose directory holds its vocabulary.")
 POOLER_ONLY_WITHOUT_GRADIENTS = r"Gradients do not exist for variables \['pooler/dense/kernel', 'pooler/dense/bias'\]"
 
 
@@ -49,9 +52,21 @@ class InputAdaptingModel(keras.Model):
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
         return None
 
+    def input_description(self):
+        """What `fit`, `evaluate` and `predict` take, for errors about other inputs."""
+        names = sorted(self.input) if isinstance(self.input, dict) else "the model's inputs"
+        return f"a dict of {names} arrays or a tf.data.Dataset of them"
+
+    def _adapted(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
+        """`_adapt`'s dataset, or None after checking that Keras can take `x` as it is."""
+        dataset = self._adapt(x, y, sample_weight, batch_size, shuffle)
+        if dataset is None:
+            inputs.check_model_inputs(self, x, self.input_description())
+        return dataset
+
     def fit(self, x=None, y=None, batch_size=None, validation_data=None, shuffle=True,
             sample_weight=None, **kwargs):
-        dataset = self._adapt(x, y, sample_weight, batch_size, shuffle)
+        dataset = self._adapted(x, y, sample_weight, batch_size, shuffle)
         if dataset is not None:
             if kwargs.get("validation_split"):
                 raise ValueError("validation_split needs array inputs; pass validation_data for raw text.")
@@ -60,9 +75,9 @@ class InputAdaptingModel(keras.Model):
         elif hasattr(x, "element_spec"):  # a tf.data.Dataset: the pipeline decides its order
             shuffle = False
         if isinstance(validation_data, tuple):  # (x, y) or (x, y, sample_weight), raw or not
-            validation_data = self._adapt(*validation_data, batch_size=batch_size) or validation_data
+            validation_data = self._adapted(*validation_data, batch_size=batch_size) or validation_data
         elif validation_data is not None:
-            validation_data = self._adapt(validation_data) or validation_data
+            validation_data = self._adapted(validation_data) or validation_data
         with warnings.catch_warnings():
             # Tasks that read only the sequence output (tagging, QA, embeddings,
             # masked LM) leave the pooler without gradients, by design.
@@ -71,13 +86,13 @@ class InputAdaptingModel(keras.Model):
                                shuffle=shuffle, sample_weight=sample_weight, **kwargs)
 
     def evaluate(self, x=None, y=None, batch_size=None, sample_weight=None, **kwargs):
-        dataset = self._adapt(x, y, sample_weight, batch_size)
+        dataset = self._adapted(x, y, sample_weight, batch_size)
         if dataset is not None:
             x, y, sample_weight, batch_size = dataset, None, None, None
         return super().evaluate(x, y, batch_size=batch_size, sample_weight=sample_weight, **kwargs)
 
     def predict(self, x, batch_size=None, **kwargs):
-        dataset = self._adapt(x, batch_size=batch_size)
+        dataset = self._adapted(x, batch_size=batch_size)
         if dataset is not None:
             x, batch_size = dataset, None
         return super().predict(x, batch_size=batch_size, **kwargs)
@@ -93,9 +108,30 @@ class Task(InputAdaptingModel):
     strings; already-tokenized dicts pass straight through.
     """
 
+    # Constructor arguments that shape (or give meaning to) the head's weights: when
+    # `from_preset` is given one that differs from the saved task's, the head starts afresh.
+    HEAD_ARGUMENTS = ()
+
     def _attach(self, backbone, preprocessor):
         self.backbone = backbone
         self.preprocessor = preprocessor
+
+    @property
+    def preprocessor(self):
+        """What turns raw inputs into token ids (None: the task takes token ids only)."""
+        return self._preprocessor
+
+    @preprocessor.setter
+    def preprocessor(self, preprocessor):
+        # Longer inputs than the learned positions gather out of range: NaN on JAX, an
+        # error deep inside the graph elsewhere. Refuse them where the pairing is made.
+        positions = self.backbone.max_sequence_length
+        length = getattr(preprocessor, "sequence_length", None)
+        if length is not None and length > positions:
+            raise ValueError(f"The preprocessor's sequence_length={length} is longer than the "
+                             f"{positions} positions of the {type(self.backbone).__name__}; use a "
+                             f"sequence_length of at most {positions}.")
+        self._preprocessor = preprocessor
 
     def head_config(self):
         """Constructor arguments other than the backbone and the preprocessor."""
@@ -129,24 +165,49 @@ class Task(InputAdaptingModel):
     def from_preset(cls, preset, load_weights=True, sequence_length=None, **kwargs):
         """Build the task from a preset name, a saved directory or a checkpoint.
 
+        The preset's head is loaded when it was saved by this task class with
+        the same head-shaping arguments (`HEAD_ARGUMENTS`, e.g. `num_classes`);
+        otherwise the backbone is loaded, the head starts from random weights
+        and a warning names the weights that were not loaded (as transformers'
+        `ignore_mismatched_sizes` does).
+
         Args:
             preset: see `Backbone.from_preset`.
             load_weights: False gives random weights (no download needed).
-            sequence_length: preprocessor length (default: the preset's, else 512).
+            sequence_length: preprocessor length (default: the preset's, else
+                the backbone's number of positions).
             **kwargs: task arguments such as `num_classes`; they override the
                 preset's saved task arguments.
         """
         resolved = presets.resolve(preset, need_weights=load_weights)
         backbone = resolved.build_backbone()
-        length = sequence_length or resolved.sequence_length()
+        saved_class, saved = resolved.saved_task_class(), resolved.task_config(cls)
+        changed = {name: saved[name] for name in cls.HEAD_ARGUMENTS
+                   if name in kwargs and name in saved and kwargs[name] != saved[name]}
+        if changed:  # the saved head's arguments belong together (labels and num_classes)
+            saved = {name: value for name, value in saved.items() if name not in cls.HEAD_ARGUMENTS}
         preprocessor = None
-        if resolved.spec.get("tokenizer") and resolved.spec["tokenizer"].get("vocabulary"):
+        if resolved.has_tokenizer():
             preprocessor_class = cls.preprocessor_class()
+            length = sequence_length or resolved.sequence_length(default=backbone.max_sequence_length)
             preprocessor = preprocessor_class(resolved.build_tokenizer(), sequence_length=length,
                                               **resolved.preprocessor_options(preprocessor_class))
-        task = cls(backbone=backbone, preprocessor=preprocessor, **{**resolved.task_config(cls), **kwargs})
+        else:
+            warnings.warn(f"{resolved.name} has no tokenizer (vocab.txt or tokenizer.json), so this "
+                          f"{cls.__name__} takes token ids only. {_ATTACH_PREPROCESSOR}", stacklevel=2)
+        task = cls(backbone=backbone, preprocessor=preprocessor, **{**saved, **kwargs})
         if load_weights:
-            resolved.load_weights(backbone, task)
+            load_head = saved_class == cls.__name__ and not changed
+            resolved.load_weights(backbone, task if load_head else None)
+            if not load_head and task.head_weights():
+                if changed:
+                    reason = ", ".join(f"{name}={kwargs[name]!r} differs from the saved {value!r}"
+                                       for name, value in changed.items())
+                else:
+                    reason = f"the preset's head is a {saved_class}'s" if saved_class else "the preset has no task head"
+                warnings.warn(f"{cls.__name__} from {resolved.name}: {reason}, so the head is newly "
+                              f"initialised (not loaded: {', '.join(v.path for v in task.head_weights())}). "
+                              f"Train it before use.", stacklevel=2)
         return task
 
     @classmethod
@@ -183,17 +244,24 @@ class Task(InputAdaptingModel):
     def _require_preprocessor(self, what):
         """The preprocessor, or an error saying that `what` (e.g. "fill_mask") needs one."""
         if self.preprocessor is None:
-            raise ValueError(f"{what} needs a preprocessor to read text; pass `preprocessor=` or load the "
-                             f"task with from_preset from a preset that has a vocabulary.")
+            raise ValueError(f"{what} needs a preprocessor to read text, and this {type(self).__name__} "
+                             f"has none. {_ATTACH_PREPROCESSOR}")
         return self.preprocessor
+
+    def input_description(self):
+        names = sorted(self.input)
+        if self.preprocessor is None:
+            return f"token ids: a dict of {names} arrays or a tf.data.Dataset of them (it has no preprocessor)"
+        return (f"texts (a str, a list of str, or a tuple of two equally long lists of str for pairs), a "
+                f"tf.data.Dataset of them, or token ids: a dict of {names} arrays")
 
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
         """Turn raw text into a preprocessed dataset; leave other inputs alone."""
-        if self.preprocessor is None:
-            return None
         if inputs.is_raw_text(x):
+            self._require_preprocessor(f"{type(self).__name__} on text")
             return inputs.text_to_dataset(self.preprocessor, x, y, sample_weight, batch_size, shuffle)
         if inputs.dataset_needs_preprocessing(x):
+            self._require_preprocessor(f"{type(self).__name__} on a dataset of text")
             if y is not None:
                 raise ValueError("When x is a tf.data.Dataset, labels come from the dataset; y must be None.")
             return inputs.preprocess_dataset(self.preprocessor, x, batch_size)

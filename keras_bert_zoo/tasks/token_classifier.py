@@ -5,6 +5,7 @@ import numpy as np
 
 from keras_bert_zoo.metrics.entities import entity_scores, entity_spans, infer_scheme
 from keras_bert_zoo.tasks import inputs, word_inputs
+from keras_bert_zoo.tasks.label_names import check_label_names
 from keras_bert_zoo.tasks.task import Task, fine_tuning_optimizer
 
 OUTSIDE = "O"
@@ -50,20 +51,10 @@ class BertTokenClassifier(Task):
     >>> ner.score(words, tags)  # {"precision", "recall", "f1", "accuracy", "per_type", ...}
     """
 
+    HEAD_ARGUMENTS = ("num_classes", "labels")
+
     def __init__(self, backbone, num_classes=None, labels=None, preprocessor=None, dropout=0.1, **kwargs):
-        if labels is not None:
-            if not isinstance(labels, (list, tuple)) or not labels or not all(
-                    isinstance(name, str) and name for name in labels):
-                raise ValueError(f"labels must be a non-empty list of tag names (str), got {labels!r:.80}.")
-            if len(set(labels)) != len(labels):
-                raise ValueError(f"labels must be distinct, got {list(labels)}.")
-            labels = list(labels)
-            num_classes = len(labels) if num_classes is None else num_classes
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-            raise ValueError(f"num_classes must be an integer >= 1 (or give labels), got {num_classes!r}.")
-        if labels is not None and num_classes != len(labels):
-            raise ValueError(f"num_classes={num_classes} but {len(labels)} labels {labels}; give one name per class.")
-        num_classes = int(num_classes)
+        labels, num_classes = check_label_names(labels, num_classes)
         head = backbone.token_classification_head(num_classes, dropout)
         backbone_inputs = backbone.input
         super().__init__(inputs=backbone_inputs, outputs=head(backbone(backbone_inputs)), **kwargs)
@@ -120,6 +111,10 @@ class BertTokenClassifier(Task):
 
         preprocessor = self._require_preprocessor(_WORDS_AND_TEXT)
         return batches.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    def input_description(self):
+        return ("words (a list of sentences, each a list of str), raw text (a str or a list of str), a "
+                f"tf.data.Dataset of word vectors, or token ids: a dict of {sorted(self.input)} arrays")
 
     def _words(self, x):
         """Checked words of words or raw text (split on whitespace)."""

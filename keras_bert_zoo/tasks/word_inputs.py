@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from keras_bert_zoo.tasks.inputs import describe
 from keras_bert_zoo.text.word_preprocessor import to_ragged
 
 _WORD = re.compile(r"\S+")
@@ -30,7 +31,7 @@ def check_words(words):
     """Words as a list of lists of str; ValueError for an empty list, an empty sentence or a non-str."""
     if not is_words(words):
         raise ValueError("Words must be a non-empty list of sentences, each a list of str (for raw text pass "
-                         f"str or a list of str), got {type(words).__name__} {str(words)[:80]}.")
+                         f"str or a list of str), got {describe(words)}.")
     for index, sentence in enumerate(words):
         if not sentence:
             raise ValueError(f"Sentence {index} has no words; every sentence needs at least one.")

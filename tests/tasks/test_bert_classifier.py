@@ -91,7 +91,7 @@ def test_constructor_arguments_are_checked(kwargs, message):
     (2, False, [0, 1, 2, 1], r"Class ids must be in \[0, 2\).*got 2"),
     (2, False, [0, -1, 1, 1], r"got -1"),
     (2, False, [0.0, 0.5, 1.0, 1.0], "got float labels such as 0.5; for regression use num_classes=1"),
-    (2, False, ["pos", "neg", "pos", "neg"], "Labels must be numbers.*read_table"),
+    (2, False, ["pos", "neg", "pos", "neg"], "are names, but the task has no label names"),
     (2, False, np.zeros((4, 2)), r"one label per example, shape \(samples,\), got \(4, 2\)"),
     (1, False, [0.5, np.nan, 1.0, 2.0], "finite"),
     (3, True, [0, 1, 2, 1], r"multi-hot labels of shape \(samples, 3\), got \(4,\)"),

@@ -117,7 +117,7 @@ def test_bad_inputs_are_reported(model):
     with pytest.raises(ValueError, match="not plain strings"):
         model.predict(CONTEXTS)
     without_preprocessor = BertMultipleChoice(model.backbone)
-    with pytest.raises(ValueError, match="need a preprocessor"):
+    with pytest.raises(ValueError, match="needs a preprocessor"):
         without_preprocessor.predict((CONTEXTS, CHOICES))
 
 

