@@ -1,5 +1,7 @@
 """Weights as safetensors files keyed by Keras variable path (no pickle)."""
 
+import os
+
 import numpy as np
 from keras import ops
 
@@ -40,13 +42,40 @@ def save_variables(path, variables):
 
     tensors = {key: _to_numpy(variable) for key, variable in _keyed(variables).items()}
     save_file(tensors, str(path), metadata={"format": "keras_bert_zoo"})
+    # save_file writes a private (0600) temporary file and renames it; give the
+    # file the mode any other new file gets, so shared presets stay readable.
+    os.chmod(path, _new_file_mode())
+
+
+def _new_file_mode():
+    """0666 less the umask, as open() creates files (the umask is read by setting it)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def read_safetensors(path):
+    """Every tensor of a safetensors file, as numpy arrays by name.
+
+    All our safetensors reads go through here so that a damaged file (cut short
+    by an interrupted download or copy) is reported by name, not as a bare
+    SafetensorError.
+    """
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    try:
+        return load_file(str(path))
+    except SafetensorError as error:
+        raise ValueError(
+            f"{path} is damaged or incomplete (an interrupted download or copy?): {error}. "
+            f"Download or copy it again."
+        ) from error
 
 
 def load_variables(path, variables):
     """Load a file written by `save_variables`; every name must match exactly."""
-    from safetensors.numpy import load_file
-
-    tensors = load_file(str(path))
+    tensors = read_safetensors(path)
     keyed = _keyed(variables)
     missing = sorted(set(keyed) - set(tensors))
     unexpected = sorted(set(tensors) - set(keyed))

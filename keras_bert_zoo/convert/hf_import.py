@@ -21,17 +21,19 @@ logger = logging.getLogger(__name__)
 def read_tensors(directory):
     """All tensors of a checkpoint directory as numpy arrays, by name."""
     directory = Path(directory)
-    from safetensors.numpy import load_file
-
     single = directory / "model.safetensors"
     if single.is_file():
-        return load_file(str(single))
+        return weights_io.read_safetensors(single)
     index = directory / "model.safetensors.index.json"
     if index.is_file():
         shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        absent = [shard for shard in shards if not (directory / shard).is_file()]
+        if absent:
+            raise FileNotFoundError(f"{directory}: shard(s) {absent} named in {index.name} are missing "
+                                    f"(an interrupted download?).")
         tensors = {}
         for shard in shards:
-            tensors.update(load_file(str(directory / shard)))
+            tensors.update(weights_io.read_safetensors(directory / shard))
         return tensors
     pickle_file = directory / "pytorch_model.bin"
     if pickle_file.is_file():
