@@ -81,7 +81,10 @@ def download_hf(repo_id):
         raise ImportError(
             f"Fetching '{repo_id}' needs huggingface_hub (pip install huggingface_hub). {advice}"
         ) from error
-    patterns = ["config.json", "*.safetensors", "vocab.txt", "tokenizer_config.json"]
+    # transformers 5 saves the vocabulary only in tokenizer.json; sentence-transformers
+    # keeps its pooling, normalization and length in the files of the second line.
+    patterns = ["config.json", "*.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
+                "modules.json", "sentence_bert_config.json", "*Pooling/config.json"]
     try:
         directory = snapshot_download(repo_id, allow_patterns=patterns)
     except Exception as error:  # Network, auth and offline-mode errors all land here.
@@ -180,13 +183,15 @@ class ResolvedPreset:
             raise ValueError(
                 f"The vocabulary of preset {self.name!r} is not shipped with keras-bert-zoo, so it "
                 f"cannot be tokenized offline. Load it with load_weights=True where the Hugging "
-                f"Face Hub is reachable (the checkpoint brings its vocab.txt), or pass a local "
-                f"checkpoint directory that holds vocab.txt."
+                f"Face Hub is reachable (the checkpoint brings its vocab.txt or tokenizer.json), or "
+                f"pass a local checkpoint directory that holds one."
             )
         root = self.directory or builtin_directory()
         import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes; TensorFlow loads lazily)
 
         cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
+        # `vocabulary` names a vocab.txt or a Hugging Face tokenizer.json; the tokenizer reads
+        # either, and save() writes vocab.txt whichever it was.
         return cls(vocabulary=str(root / vocabulary), **entry.get("config", {}))
 
     def sequence_length(self, default=512):

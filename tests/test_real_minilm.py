@@ -63,9 +63,9 @@ def reference_embeddings(checkpoint, sentences, normalize):
 def test_sentence_embeddings_match_transformers(checkpoint):
     from keras_bert_zoo.tasks.text_embedder import BertTextEmbedder
 
-    embedder = BertTextEmbedder.from_preset(checkpoint, normalize=True)
+    embedder = BertTextEmbedder.from_preset(checkpoint)
     # Read from the sentence-transformers files next to the weights.
-    assert (embedder.pooling, embedder.preprocessor.sequence_length) == ("mean", 256)
+    assert (embedder.pooling, embedder.normalize, embedder.preprocessor.sequence_length) == ("mean", True, 256)
     ours = embedder.embed(SENTENCES, batch_size=2)
     assert harness.max_abs_diff(ours, reference_embeddings(checkpoint, SENTENCES, normalize=True)) <= 1e-5
     # Without normalization: the plain mean-pooled vectors.
@@ -75,3 +75,16 @@ def test_sentence_embeddings_match_transformers(checkpoint):
     # And the embeddings mean something: a sentence is closest to its paraphrase.
     similarity = embedder.similarity(["A man is eating a meal."], SENTENCES)[0]
     assert int(np.argmax(similarity)) == 0 and similarity[0] > 0.7 > similarity[3]
+
+
+def test_import_hf_keeps_the_sentence_transformers_settings(checkpoint, tmp_path):
+    """`bert-zoo import-hf` writes an embedder preset: mean pooling, unit vectors, 256 tokens."""
+    from keras_bert_zoo.cli import main
+    from keras_bert_zoo.tasks.text_embedder import BertTextEmbedder
+
+    main(["import-hf", str(checkpoint), str(tmp_path / "minilm")])
+    embedder = BertTextEmbedder.from_preset(tmp_path / "minilm")
+    assert (embedder.pooling, embedder.normalize, embedder.preprocessor.sequence_length) == ("mean", True, 256)
+    ours = embedder.embed(SENTENCES)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=-1), 1.0, atol=1e-6)
+    assert harness.max_abs_diff(ours, reference_embeddings(checkpoint, SENTENCES, normalize=True)) <= 1e-5

@@ -101,6 +101,8 @@ def backbone_weights(backbone):
 def head_weights(task):
     """(Hugging Face name, Keras variable, transpose?) for a task's head."""
     name = type(task).__name__
+    if name in WEIGHTLESS_HEADS:
+        return []
     if name in DENSE_HEADS:
         return _dense(DENSE_HEADS[name], task.head.dense)
     if name in ("BertMaskedLM", "BertPretrainer"):
@@ -148,6 +150,8 @@ HEAD_ONLY_TASKS = (
     ("BertForQuestionAnswering", "BertQuestionAnswerer"),
     ("BertForMultipleChoice", "BertMultipleChoice"),
 )
+# Tasks whose head has no weights (a sentence-transformers embedder pools and normalizes).
+WEIGHTLESS_HEADS = ("BertTextEmbedder",)
 # Tasks whose head is one dense layer (`task.head.dense`), by the Hugging Face name of that layer.
 DENSE_HEADS = {
     "BertClassifier": "classifier",

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from keras_bert_zoo import weights_io
-from keras_bert_zoo.convert import hf_bert
+from keras_bert_zoo.convert import hf_bert, sentence_transformers
+from keras_bert_zoo.text import hf_files
 
 FAMILIES = {"bert": hf_bert}
 logger = logging.getLogger(__name__)
@@ -107,28 +108,32 @@ class HFCheckpoint:
         return self._tensors
 
     def spec(self):
-        """The preset spec (see `keras_bert_zoo.presets`) of this checkpoint."""
+        """The preset spec (see `keras_bert_zoo.presets`) of this checkpoint.
+
+        A sentence-transformers directory is a `BertTextEmbedder` with its pooling,
+        normalization and `max_seq_length`, whatever its config.json's architecture.
+        """
         return {
             "name": str(self.directory),
             "backbone": self.family.backbone_spec(self.config),
             "tokenizer": self._tokenizer_spec(),
             "task": self.family.task_spec(self.config),
+            "preprocessor": None,
+            **sentence_transformers.spec_entries(self.directory),
         }
 
     def _tokenizer_spec(self):
-        if not (self.directory / "vocab.txt").is_file():
+        """vocab.txt, else the vocabulary in tokenizer.json (all transformers 5 saves), with the
+        options `hf_files.tokenizer_files` reads; None when the directory has no tokenizer we can run."""
+        try:
+            found = hf_files.tokenizer_files(self.directory)
+        except ValueError as error:  # a backbone needs no tokenizer: say why there is none, load on
+            logger.warning("%s; loading without a tokenizer.", error)
             return None
-        config_file = self.directory / "tokenizer_config.json"
-        options = json.loads(config_file.read_text()) if config_file.is_file() else {}
-        return {
-            "class_name": "BertTokenizer",
-            "vocabulary": "vocab.txt",
-            "config": {
-                "lowercase": options.get("do_lower_case", True),
-                "strip_accents": options.get("strip_accents"),
-                "tokenize_chinese_chars": options.get("tokenize_chinese_chars", True),
-            },
-        }
+        if found is None:
+            return None
+        vocabulary, options = found
+        return {"class_name": "BertTokenizer", "vocabulary": vocabulary, "config": options}
 
     def load(self, backbone, task=None):
         """Assign every backbone weight (and the task head's); report leftovers by name."""

@@ -1,9 +1,5 @@
 """Sentence embeddings (Sentence-BERT style) from any backbone of the zoo."""
 
-import json
-import os
-from pathlib import Path
-
 import keras
 import numpy as np
 from keras import ops
@@ -15,15 +11,6 @@ POOLING_MODES = ("mean", "cls")
 # `embed` pads each batch to a multiple of this many tokens: fewer distinct shapes to compile
 # (jax, tf.function) against a little more padding than the batch's longest text.
 LENGTH_STEP = 16
-# sentence-transformers' Pooling config keys -> our mode names (unsupported ones are refused by name).
-_ST_POOLING = {
-    "pooling_mode_cls_token": "cls",
-    "pooling_mode_mean_tokens": "mean",
-    "pooling_mode_max_tokens": "max",
-    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
-    "pooling_mode_weightedmean_tokens": "weightedmean",
-    "pooling_mode_lasttoken": "lasttoken",
-}
 
 
 def l2_normalize(x, epsilon=1e-12):
@@ -84,31 +71,6 @@ class SentencePooling(keras.layers.Layer):
         return {**super().get_config(), "pooling": self.pooling, "normalize": self.normalize}
 
 
-def sentence_transformers_settings(directory):
-    """`pooling`, `normalize` and `sequence_length` of a sentence-transformers checkpoint.
-
-    Read from its `modules.json`, the Pooling module's `config.json` and
-    `sentence_bert_config.json`; `{}` for any other directory or preset name.
-    """
-    directory = Path(directory) if isinstance(directory, (str, os.PathLike)) else None
-    if directory is None or not (directory / "modules.json").is_file():
-        return {}
-    modules = json.loads((directory / "modules.json").read_text())
-    types = {module["type"].rsplit(".", 1)[-1]: module for module in modules}
-    settings = {"normalize": "Normalize" in types}
-    if "Pooling" in types:
-        config = json.loads((directory / types["Pooling"]["path"] / "config.json").read_text())
-        modes = [name for key, name in _ST_POOLING.items() if config.get(key)]
-        # sentence-transformers concatenates several modes; the constructor refuses that by name.
-        settings["pooling"] = "+".join(modes) or config.get("pooling_mode")
-    st_config = directory / "sentence_bert_config.json"
-    if st_config.is_file():
-        length = json.loads(st_config.read_text()).get("max_seq_length")
-        if length:
-            settings["sequence_length"] = int(length)
-    return settings
-
-
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
 class BertTextEmbedder(Task):
     """One vector per text, for semantic search, clustering and similarity.
@@ -117,9 +79,11 @@ class BertTextEmbedder(Task):
     `[CLS]` token's vector) and optionally scaled to unit length, giving
     float32 embeddings `(batch, hidden)`.
 
-    `from_preset` of a sentence-transformers checkpoint directory reads its
-    pooling, its Normalize module and its `max_seq_length`; all-MiniLM-L6-v2,
-    for instance, loads with mean pooling, `normalize=True` and 256 tokens.
+    `from_preset` of a sentence-transformers checkpoint directory (or of the
+    preset `bert-zoo import-hf` makes of it) reads its pooling, its Normalize
+    module and its `max_seq_length` (the checkpoint reader puts them in the
+    spec); all-MiniLM-L6-v2, for instance, loads with mean pooling,
+    `normalize=True` and 256 tokens.
     For other checkpoints, pass `normalize=True` when the model was trained
     to compare unit vectors (its `modules.json` lists a `Normalize` module):
     cosine similarity is then a dot product.
@@ -158,14 +122,6 @@ class BertTextEmbedder(Task):
 
     def head_config(self):
         return {"pooling": self.pooling, "normalize": self.normalize}
-
-    @classmethod
-    def from_preset(cls, preset, load_weights=True, sequence_length=None, **kwargs):
-        """As `Task.from_preset`; a sentence-transformers directory also sets
-        `pooling`, `normalize` and the sequence length (explicit arguments win)."""
-        settings = sentence_transformers_settings(preset)
-        length = settings.pop("sequence_length", None)
-        return super().from_preset(preset, load_weights, sequence_length or length, **{**settings, **kwargs})
 
     def compile(self, optimizer="auto", loss="auto", **kwargs):
         """Defaults: AdamW (lr 5e-5, decay 0.01), mean squared error to target vectors."""

@@ -11,12 +11,13 @@ letters that TensorFlow's NFD splits; marks that survive accent stripping are no
 with these are unknown either way in vocabularies without those letters.
 """
 
-import json
 import os
 import pathlib
 import re
 
 import keras
+
+from keras_bert_zoo.text import hf_files
 
 
 def _char_class(ranges):
@@ -58,16 +59,19 @@ def _tf():
 
 
 def _read_vocabulary(vocabulary):
-    """The vocabulary as a list of str, from a vocab.txt path or a list of str."""
+    """The vocabulary as a list of str, from a vocab.txt or tokenizer.json path or a list of str."""
     if isinstance(vocabulary, (str, os.PathLike)):
         if not os.path.isfile(vocabulary):
             raise ValueError(f"Vocabulary file not found: {os.fspath(vocabulary)!r}")
+        if os.fspath(vocabulary).endswith(".json"):
+            return _read_vocabulary(hf_files.wordpiece_vocabulary(vocabulary))
         with open(vocabulary, encoding="utf-8") as f:
             vocabulary = f.read().split("\n")
         if vocabulary[-1] == "":  # after the newline that ends the last token
             vocabulary.pop()
     elif not isinstance(vocabulary, (list, tuple)) or not all(isinstance(t, str) for t in vocabulary):
-        raise TypeError(f"`vocabulary` must be a vocab.txt path or a list of str, got {vocabulary!r:.80}")
+        raise TypeError(f"`vocabulary` must be a vocab.txt or tokenizer.json path or a list of str, "
+                        f"got {vocabulary!r:.80}")
     if not vocabulary:
         raise ValueError("The vocabulary is empty.")
     seen = {}
@@ -130,7 +134,8 @@ class BertTokenizer:
     Gives the ids of `transformers.BertTokenizerFast(...)(text, add_special_tokens=False)`.
 
     Args:
-        vocabulary: path to a vocab.txt (one token per line) or a list of str.
+        vocabulary: path to a vocab.txt (one token per line) or to a Hugging Face
+            tokenizer.json (its WordPiece vocabulary), or a list of str.
         lowercase: lowercase the text (Hugging Face's `do_lower_case`).
         strip_accents: remove accents; None means "strip iff lowercase".
         tokenize_chinese_chars: split CJK ideographs into single characters.
@@ -276,24 +281,11 @@ class BertTokenizer:
 
     @classmethod
     def from_hf_dir(cls, directory):
-        """The tokenizer of a Hugging Face BERT checkpoint directory: `vocab.txt` (or the vocabulary
-        in `tokenizer.json`, all that transformers 5 saves) and `tokenizer_config.json`'s options
-        (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`, `unk_token`, else HF defaults)."""
-        directory = pathlib.Path(directory)
-
-        def read(name):
-            return json.loads((directory / name).read_text("utf-8")) if (directory / name).is_file() else {}
-
-        config, vocabulary = read("tokenizer_config.json"), directory / "vocab.txt"
-        if not vocabulary.is_file():
-            vocab = read("tokenizer.json").get("model", {}).get("vocab")
-            if not isinstance(vocab, dict) or sorted(vocab.values()) != list(range(len(vocab))):
-                found = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else "nothing"
-                raise ValueError(f"No vocab.txt nor WordPiece vocabulary in tokenizer.json in "
-                                 f"{str(directory)!r} (found: {found}).")
-            vocabulary = sorted(vocab, key=vocab.get)
-        unk = config.get("unk_token") or "[UNK]"
-        return cls(vocabulary, lowercase=bool(config.get("do_lower_case", True)),
-                   strip_accents=config.get("strip_accents"),
-                   tokenize_chinese_chars=bool(config.get("tokenize_chinese_chars", True)),
-                   unknown_token=unk["content"] if isinstance(unk, dict) else unk)  # dict: an AddedToken
+        """The tokenizer of a Hugging Face BERT checkpoint directory (see `hf_files.tokenizer_files`)."""
+        found = hf_files.tokenizer_files(directory)
+        if found is None:
+            directory = pathlib.Path(directory)
+            listed = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else "nothing"
+            raise ValueError(f"No vocab.txt nor tokenizer.json in {str(directory)!r} (found: {listed}).")
+        name, options = found
+        return cls(str(pathlib.Path(directory) / name), **options)

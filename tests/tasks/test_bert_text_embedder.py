@@ -186,3 +186,28 @@ def test_unsupported_sentence_transformers_pooling_is_named(hf_bert_model, tmp_p
     with pytest.raises(ValueError, match="got 'max'"):
         BertTextEmbedder.from_preset(checkpoint)
     assert BertTextEmbedder.from_preset(checkpoint, pooling="cls", load_weights=False).pooling == "cls"
+
+
+def test_checkpoint_spec_is_an_embedder_preset(hf_bert_model, tmp_path):
+    """The checkpoint reader, not BertTextEmbedder, reads the sentence-transformers files."""
+    from keras_bert_zoo.convert.hf_import import HFCheckpoint
+
+    spec = HFCheckpoint(sentence_transformers_dir(hf_bert_model, tmp_path)).spec()
+    assert spec["task"] == {"class_name": "BertTextEmbedder", "config": {"pooling": "mean", "normalize": True}}
+    assert spec["preprocessor"] == {"sequence_length": 24, "class_name": "BertPreprocessor", "config": {}}
+    assert HFCheckpoint(hf_bert_model[0]).spec()["preprocessor"] is None
+
+
+def test_import_hf_keeps_sentence_transformers_settings(hf_bert_model, tmp_path):
+    from keras_bert_zoo.cli import main
+
+    checkpoint = sentence_transformers_dir(hf_bert_model, tmp_path)
+    main(["import-hf", str(checkpoint), str(tmp_path / "preset")])
+    assert json.loads((tmp_path / "preset" / "preset.json").read_text())["task"]["class_name"] == "BertTextEmbedder"
+    converted, original = (BertTextEmbedder.from_preset(path) for path in (tmp_path / "preset", checkpoint))
+    for embedder in (converted, original):
+        assert (embedder.pooling, embedder.normalize, embedder.preprocessor.sequence_length) == ("mean", True, 24)
+    texts = FIRST + SECOND
+    ours = converted.embed(texts)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=-1), 1.0, atol=1e-6)
+    assert harness.max_abs_diff(ours, original.embed(texts)) <= 1e-6

@@ -1,0 +1,51 @@
+"""A sentence-transformers checkpoint directory -> a `BertTextEmbedder` task and preprocessor entry.
+
+sentence-transformers keeps what turns token vectors into a sentence embedding
+next to the Hugging Face files: `modules.json` lists the modules (Transformer,
+Pooling, Normalize), the Pooling module's `config.json` its mode and
+`sentence_bert_config.json` the `max_seq_length`. The checkpoint reader puts
+them in the spec, so every consumer (`from_preset`, `bert-zoo import-hf`, a
+saved preset) sees the same embedder.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Pooling config keys -> BertTextEmbedder's mode names (modes it lacks stay named, and
+# its constructor refuses them by name).
+POOLING_KEYS = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_max_tokens": "max",
+    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len",
+    "pooling_mode_weightedmean_tokens": "weightedmean",
+    "pooling_mode_lasttoken": "lasttoken",
+}
+# Modules a BertTextEmbedder reproduces; any other (Dense, LayerNorm, ...) changes the embeddings.
+KNOWN_MODULES = ("Transformer", "Pooling", "Normalize")
+
+
+def spec_entries(directory):
+    """{"task": BertTextEmbedder entry, "preprocessor": entry or None}, or {} without modules.json."""
+    directory = Path(directory)
+    if not (directory / "modules.json").is_file():
+        return {}
+    modules = {module["type"].rsplit(".", 1)[-1]: module
+               for module in json.loads((directory / "modules.json").read_text())}
+    others = sorted(set(modules) - set(KNOWN_MODULES))
+    if others:
+        logger.warning("%s: BertTextEmbedder has no %s module(s) of modules.json; its embeddings will "
+                       "differ from sentence-transformers'.", directory, ", ".join(others))
+    config = {"pooling": "mean", "normalize": "Normalize" in modules}
+    if "Pooling" in modules:
+        pooling = json.loads((directory / modules["Pooling"]["path"] / "config.json").read_text())
+        modes = [name for key, name in POOLING_KEYS.items() if pooling.get(key)]
+        # sentence-transformers concatenates several modes; "mean+max" is refused by name too.
+        config["pooling"] = "+".join(modes) or pooling.get("pooling_mode") or "mean"
+    st_config = directory / "sentence_bert_config.json"
+    length = json.loads(st_config.read_text()).get("max_seq_length") if st_config.is_file() else None
+    preprocessor = {"sequence_length": int(length), "class_name": "BertPreprocessor", "config": {}} if length else None
+    return {"task": {"class_name": "BertTextEmbedder", "config": config}, "preprocessor": preprocessor}
