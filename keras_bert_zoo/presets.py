@@ -156,23 +156,27 @@ class ResolvedPreset:
             )
         return cls(**{**entry["config"], **overrides})
 
-    def load_weights(self, backbone, task=None):
-        """Load the backbone's weights, and the task head's if the preset has one for it.
+    def saved_task_class(self):
+        """The class name of the task head the preset holds, or None (a backbone preset)."""
+        return (self.spec.get("task") or {}).get("class_name")
 
-        Returns whether the task head was loaded (False leaves it initialised).
-        """
-        # Match the class, not the config: BertMaskedLM's head has no arguments.
-        saved_task = (self.spec.get("task") or {}).get("class_name")
-        load_head = task is not None and saved_task == type(task).__name__
+    def load_weights(self, backbone, task=None):
+        """Load the backbone's weights, and the head of `task` (which must be the saved task's
+        class, with its head-shaping arguments) when given; otherwise the head stays as it is."""
+        if task is not None and type(task).__name__ != self.saved_task_class():
+            raise ValueError(f"Preset {self.name!r} holds no {type(task).__name__} head.")
         if self.checkpoint is not None:
-            self.checkpoint.load(backbone, task if load_head else None)
+            self.checkpoint.load(backbone, task)
         elif self.directory is not None:
             weights_io.load_variables(self.directory / BACKBONE_WEIGHTS, backbone.weights)
-            if load_head:
+            if task is not None:
                 weights_io.load_variables(self.directory / TASK_WEIGHTS, task.head_weights())
         else:
             raise ValueError(f"Preset {self.name!r} was resolved without weights.")
-        return load_head
+
+    def has_tokenizer(self):
+        """Whether the preset's tokenizer can be built here (its vocabulary is at hand)."""
+        return bool((self.spec.get("tokenizer") or {}).get("vocabulary"))
 
     def build_tokenizer(self):
         entry = self.spec.get("tokenizer")

@@ -45,7 +45,9 @@ def task_spec(config):
     if "BertForSequenceClassification" in architectures:
         # transformers regresses when there is one label (or problem_type says so).
         problem = config.get("problem_type") or ("regression" if num_labels == 1 else None)
-        task_config = {"num_classes": 1 if problem == "regression" else num_labels}
+        if problem == "regression":
+            return {"class_name": "BertClassifier", "config": {"num_classes": 1}}
+        task_config = {"num_classes": num_labels, "labels": _label_names(config, num_labels)}
         if problem == "multi_label_classification":
             task_config["multi_label"] = True
         return {"class_name": "BertClassifier", "config": task_config}
