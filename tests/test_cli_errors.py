@@ -79,3 +79,20 @@ def test_help_imports_neither_keras_nor_tensorflow():
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr == ""
     assert "--random-init" in result.stdout
+
+
+LAZY_PACKAGE = """
+import sys
+import keras_bert_zoo, keras_bert_zoo.training
+assert "keras" not in sys.modules
+import keras
+keras_bert_zoo.BertClassifier  # the first model or task name registers them all, for deserialization
+assert keras.saving.get_registered_object("keras_bert_zoo>BertBackbone") is keras_bert_zoo.BertBackbone
+assert keras_bert_zoo.training.pretraining_optimizer.__name__ == "pretraining_optimizer"
+assert set(keras_bert_zoo.__all__) <= set(dir(keras_bert_zoo))
+"""
+
+
+def test_package_imports_lazily_and_registers_its_classes_on_first_use():
+    result = subprocess.run([sys.executable, "-c", LAZY_PACKAGE], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]

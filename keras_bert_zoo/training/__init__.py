@@ -5,7 +5,7 @@ its parser from `training.pretraining_run.PretrainingConfig`, and importing
 this package must not import Keras (and with it TensorFlow) for that.
 """
 
-import importlib
+from keras_bert_zoo import _lazy_attributes
 
 _LAZY = {
     **dict.fromkeys(("TrainingCheckpoint", "latest_state", "restore_training_state", "save_training_state"),
@@ -17,12 +17,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'keras_bert_zoo.training' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY)
