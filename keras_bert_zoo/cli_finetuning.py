@@ -39,6 +39,17 @@ def _build(task, preset, labels, sequence_length, load_weights=True):
     return cls.from_preset(preset, **options)
 
 
+def _build_or_advise(args, labels):
+    """The model to fine-tune; a failed weight download says which flag avoids it."""
+    try:
+        return _build(args.task, args.preset, labels, args.sequence_length, load_weights=not args.random_init)
+    except (OSError, ImportError) as error:  # presets.download_hf: offline, no huggingface_hub, ...
+        if args.random_init or pathlib.Path(args.preset).exists():
+            raise
+        raise ValueError(f"{error} Here: --random-init gives random weights of {args.preset}'s "
+                         f"architecture without a download.") from error
+
+
 def _training_data(model, task, x, y):
     """`(x, y, count)` to fit on. QA trains on the windows of its examples, computed here once so
     that the schedule counts the batches `fit` will really run."""
@@ -73,7 +84,7 @@ def _finetune(args):
     x, y, labels = read(args.task, args.train, options)
     validation = read(args.task, args.validation, options, labels)[:2] if args.validation else None
     with cli_training.precision(args.mixed_precision):
-        model = _build(args.task, args.preset, labels, args.sequence_length, load_weights=not args.random_init)
+        model = _build_or_advise(args, labels)
         x, y, count = _training_data(model, args.task, x, y)
         if validation is not None:
             validation = _training_data(model, args.task, *validation)[:2]

@@ -96,3 +96,12 @@ assert set(keras_bert_zoo.__all__) <= set(dir(keras_bert_zoo))
 def test_package_imports_lazily_and_registers_its_classes_on_first_use():
     result = subprocess.run([sys.executable, "-c", LAZY_PACKAGE], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_offline_builtin_preset_points_to_random_init(tmp_path, capsys):
+    table = tmp_path / "train.csv"
+    table.write_text("sentence,label\ngood,1\n")
+    # conftest sets HF_HUB_OFFLINE=1: the download of bert_tiny's weights fails at once.
+    err = _error_line(capsys, ["finetune", "--task", "classify", "--train", str(table), "--preset", "bert_tiny",
+                               "--output", str(tmp_path / "out")])
+    assert "--random-init" in err
