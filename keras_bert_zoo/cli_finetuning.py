@@ -19,6 +19,7 @@ from keras_bert_zoo.cli_help import add_subcommand
 from keras_bert_zoo.cli_predictions import PREDICTION_FIELDS, predictions
 
 TASK_FILE = "task.json"
+DEFAULT_SEQUENCE_LENGTH = 128  # fits most sentences and pairs; BERT's 512 costs 4x on every batch
 _EXAMPLES = __doc__.split("\n\n")[1]
 
 
@@ -29,12 +30,24 @@ def _task_class(task):
             "choice": kbz.BertMultipleChoice}.get(task, kbz.BertClassifier)
 
 
+def _sequence_length(preset, given):
+    """`--sequence-length`, else the length the preset was saved with, else 128 (at most the
+    model's positions)."""
+    if given is not None:
+        return given
+    from keras_bert_zoo import presets
+
+    resolved = presets.resolve(preset, need_weights=False)
+    positions = resolved.spec["backbone"]["config"]["max_sequence_length"]
+    return resolved.sequence_length(default=min(DEFAULT_SEQUENCE_LENGTH, positions))
+
+
 def _build(task, preset, labels, sequence_length, load_weights=True):
     cls = _task_class(task)
-    options = {"sequence_length": sequence_length, "load_weights": load_weights}
-    if task in TABLE_TASKS:
-        return cls.from_preset(preset, num_classes=1 if task == "regress" else len(labels), **options)
-    if task == "ner":
+    options = {"sequence_length": _sequence_length(preset, sequence_length), "load_weights": load_weights}
+    if task == "regress":
+        return cls.from_preset(preset, num_classes=1, **options)
+    if task in TABLE_TASKS or task == "ner":  # the model keeps the class names too
         return cls.from_preset(preset, labels=list(labels), **options)
     return cls.from_preset(preset, **options)
 
@@ -159,8 +172,8 @@ def add_commands(commands):
     finetune.add_argument("--epochs", type=int, default=3, help="passes over the training file")
     finetune.add_argument("--batch-size", type=int, default=32, help="examples per batch (QA: windows)")
     cli_training.add_arguments(finetune)
-    finetune.add_argument("--sequence-length", type=int, default=128, help="tokens per example, longer "
-                                                                           "ones are truncated")
+    finetune.add_argument("--sequence-length", type=int, help="tokens per example, longer ones are "
+                          f"truncated (default: the preset's saved length, else {DEFAULT_SEQUENCE_LENGTH})")
     finetune.add_argument("--text-columns", nargs="+", help="table tasks: text column name(s) "
                                                             "(default: sentence; pair: sentence1 sentence2)")
     finetune.add_argument("--label-column", default="label", help="table tasks: label column")

@@ -65,6 +65,19 @@ def test_classify(tiny_preset, tmp_path):
     assert all(p["label"] == max(p["probabilities"], key=p["probabilities"].get) for p in predictions)
 
 
+def test_a_saved_classifier_keeps_its_names_and_fine_tunes_as_a_regressor(tiny_preset, tmp_path):
+    from keras_bert_zoo import BertClassifier
+
+    _run("classify", _table(tmp_path), tiny_preset, tmp_path)
+    assert BertClassifier.from_preset(tmp_path / "model").labels == ["neg", "pos"]
+    scores = _write(tmp_path / "scores.tsv", ["sentence\tlabel", "a fine film\t3.5", "a dull film\t-2",
+                                              "great fun\t3", "so boring\t-3"])
+    with pytest.warns(UserWarning, match="num_classes=1 differs from the saved 2.*newly initialised"):
+        main(["finetune", "--task", "regress", "--train", str(scores), "--preset", str(tmp_path / "model"),
+              "--output", str(tmp_path / "regressor"), "--epochs", "1", "--batch-size", "2", "--verbose", "0"])
+    assert BertClassifier.from_preset(tmp_path / "regressor").num_classes == 1
+
+
 def test_ner(tiny_preset, tmp_path):
     metrics, predictions = _run("ner", _conll(tmp_path), tiny_preset, tmp_path)
     assert 0 <= metrics["f1"] <= 1

@@ -1,5 +1,9 @@
 """Task models: one class per task, any backbone family."""
 
+# A saved task holds its backbone: importing the tasks registers the backbone classes
+# too, so `keras.saving.load_model` finds both after `import keras_bert_zoo.tasks`.
+import keras_bert_zoo.models  # noqa: F401
+
 from keras_bert_zoo.tasks.classifier import BertClassifier
 from keras_bert_zoo.tasks.masked_lm import BertMaskedLM
 from keras_bert_zoo.tasks.multiple_choice import BertMultipleChoice
