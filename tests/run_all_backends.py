@@ -31,9 +31,12 @@ def main(pytest_args):
                                        env=env, stdout=log, stderr=subprocess.STDOUT)
             runs[backend] = (process, log, time.time())
         results = {}
-        for backend, (process, log, start) in runs.items():
-            code = process.wait()
-            results[backend] = (code, time.time() - start)
+        while len(results) < len(runs):  # note each backend's time when it ends, not when read
+            for backend, (process, _, start) in runs.items():
+                if backend not in results and process.poll() is not None:
+                    results[backend] = (process.returncode, time.time() - start)
+            time.sleep(1)
+        for backend, (_, log, _) in runs.items():
             log.seek(0)
             print(f"\n===== KERAS_BACKEND={backend} =====\n{log.read()}", flush=True)
             log.close()

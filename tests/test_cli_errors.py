@@ -53,6 +53,15 @@ def test_keep_best_needs_validation(tmp_path, capsys):
     assert "--validation" in err
 
 
+def test_a_sequence_length_beyond_the_positions_is_one_line_and_trains_nothing(tmp_path, capsys):
+    table = tmp_path / "train.csv"
+    table.write_text("sentence,label\ngood,1\nbad,0\n")
+    err = _error_line(capsys, ["finetune", "--task", "classify", "--train", str(table), "--preset", "bert_tiny",
+                               "--random-init", "--sequence-length", "1000", "--output", str(tmp_path / "out")])
+    assert "sequence_length=1000 is longer than the 512 positions" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["--debug", "finetune", "--task", "classify", "--train", str(tmp_path / "nope.csv"),

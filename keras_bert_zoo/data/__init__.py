@@ -14,7 +14,7 @@ one or the other depending on import order. Import it from
 `keras_bert_zoo.data.pretraining_dataset`.
 """
 
-import importlib
+from keras_bert_zoo import _lazy_attributes
 
 # Module (in this package) -> its public readers and builders.
 _EXPORTS = {
@@ -38,15 +38,4 @@ _LAZY = {name: f"{__name__}.{module}" for module, names in _EXPORTS.items() for 
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later accesses skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY)
