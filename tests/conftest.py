@@ -80,9 +80,11 @@ def hf_bert_masked_lm(tmp_path_factory):
 
 # Tokenization, data readers and pipelines, and metrics never touch the Keras
 # backend (they run on TensorFlow/tf.data or plain numpy), so running them
-# once is enough; tests/run_all_backends.py deselects them after the first
-# backend. The masking and pretraining-dataset tests stay on every backend:
-# they guard what each backend's pretraining consumes.
+# once is enough; tests/run_all_backends.py runs them under one backend only
+# (torch). Test files that check backend-independent layers (the README, the
+# CLI's recipe and errors) set the same marker themselves. The masking and
+# pretraining-dataset tests stay on every backend: they guard what each
+# backend's pretraining consumes.
 BACKEND_INDEPENDENT = ("tests/text/", "tests/metrics/", "tests/data/")
 EVERY_BACKEND = ("tests/data/test_masking.py", "tests/data/test_pretraining_dataset.py")
 

@@ -9,6 +9,9 @@ import pytest
 
 from keras_bert_zoo.cli import main
 
+# Error reporting and --help (whose subprocesses pick their own backend) run once.
+pytestmark = pytest.mark.backend_independent
+
 
 def _error_line(capsys, argv):
     with pytest.raises(SystemExit) as exit_info:
@@ -95,6 +98,7 @@ import sys
 import keras_bert_zoo, keras_bert_zoo.training
 assert "keras" not in sys.modules
 import keras
+
 keras_bert_zoo.BertClassifier  # the first model or task name registers them all, for deserialization
 assert keras.saving.get_registered_object("keras_bert_zoo>BertBackbone") is keras_bert_zoo.BertBackbone
 assert keras_bert_zoo.training.pretraining_optimizer.__name__ == "pretraining_optimizer"

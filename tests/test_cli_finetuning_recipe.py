@@ -9,6 +9,10 @@ import pytest
 from keras_bert_zoo import cli_training
 from keras_bert_zoo.cli import main, parser
 
+# The CLI's recipe, flags and file handling do not depend on the backend (test_cli_finetuning runs
+# every task end to end on each one), so these run once.
+pytestmark = pytest.mark.backend_independent
+
 
 def _args(*extra):
     return parser().parse_args(["finetune", "--task", "classify", "--train", "t.csv", "--output", "o", *extra])

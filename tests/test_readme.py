@@ -22,6 +22,9 @@ import pytest
 
 import harness
 
+# The tour's code paths run on every backend in the task tests; here the README is checked once.
+pytestmark = pytest.mark.backend_independent
+
 README = (harness.REPO / "README.md").read_text(encoding="utf-8")
 
 # README text -> what runs instead, applied in this order. Each must match at least once
