@@ -48,69 +48,26 @@ OpenMP are told the same count, so all sides use the same cores.
 """
 
 import argparse
-import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
-from importlib import metadata
 
-# The worker module sits next to this script, whose folder is on sys.path when run.
-from classifier_workers import BACKENDS, PEER, RESULT_PREFIX, SIZES, pin_threads, run_worker
-from cpu_load import LoadMeter, wait_for_idle
-
-# Rows where other processes averaged more cores than this during either
-# worker get a mark: their ratio is less trustworthy.
-INTERFERENCE_CORES = 0.3
+# The worker modules sit next to this script, whose folder is on sys.path when run.
+from classifier_workers import BACKENDS, PEER, SIZES, run_worker
+from shared import (add_run_arguments, disturbed, dispatch, format_cores, machine_info, print_footer, run_each,
+                    run_worker_process)
 
 
 def spawn(impl, size, args):
     """Run one worker subprocess; return its result dict or an error string."""
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="2")
-    if impl != PEER:
-        env["KERAS_BACKEND"] = impl
     command = [sys.executable, os.path.abspath(__file__), "--worker", impl, "--size", size]
     for flag in ("batch", "seq", "steps", "warmup", "threads", "latency_runs", "latency_warmup"):
         value = getattr(args, flag)
         if value is not None:
             command += [f"--{flag.replace('_', '-')}", str(value)]
-    waited = wait_for_idle(args.wait_idle)
-    meter, start = LoadMeter(), time.perf_counter()
-    meter.start()
-    try:
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        return f"{impl}/{size} timed out after {args.timeout:.0f} s (raise --timeout)."
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            result = json.loads(line[len(RESULT_PREFIX):])
-            result.update(wall_s=time.perf_counter() - start, waited_s=waited, other_cores=meter.stop())
-            return result
-    return f"{impl}/{size} failed (exit {proc.returncode}):\n" + proc.stderr[-3000:]
-
-
-def machine_info(threads):
-    """Lines describing the CPU and library versions, without importing frameworks."""
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    versions = []
-    for package in ("keras", "keras-bert-zoo", "tensorflow", "jax", "jaxlib", "torch", "transformers", "numpy"):
-        try:
-            versions.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{package} (not installed)")
-    return [
-        f"CPU: {cpu}; {os.cpu_count()} logical cores; benchmark threads: {threads}",
-        f"Python {platform.python_version()} on {platform.system()} {platform.release()}",
-        "Libraries: " + ", ".join(versions),
-        "Device: CPU only, float32 (no GPU runs)",
-    ]
+    return run_worker_process(command, f"{impl}/{size}", backend=None if impl == PEER else impl,
+                              timeout=args.timeout, wait_idle=args.wait_idle)
 
 
 def summarize(zoo, peer, batch):
@@ -133,17 +90,8 @@ def detail(result):
         f"(busy cores {result['forward_busy_cores']:.2f}); "
         f"loss {losses[0]:.3f} -> {losses[-1]:.3f}; worker wall {result['wall_s']:.0f} s "
         f"(after waiting {result['waited_s']:.0f} s for a quiet machine); "
-        f"other processes used {_cores(result['other_cores'])} cores meanwhile"
+        f"other processes used {format_cores(result['other_cores'])} cores meanwhile"
     )
-
-
-def _cores(value):
-    return "unknown" if value is None else f"{value:.2f}"
-
-
-def disturbed(*results):
-    """True when other processes took a noticeable share of the CPU during any result."""
-    return any((r["other_cores"] or 0.0) > INTERFERENCE_CORES for r in results)
 
 
 def run_driver(args):
@@ -156,17 +104,8 @@ def run_driver(args):
     for name in backends:
         if name not in BACKENDS:
             sys.exit(f"Unknown backend {name!r}; choose from {list(BACKENDS)}.")
-    results, errors = {}, []
-    for size in sizes:
-        for impl in (PEER, *backends):
-            print(f"running {size}/{impl} ...", file=sys.stderr, flush=True)
-            result = spawn(impl, size, args)
-            if isinstance(result, str):
-                errors.append(result)
-                print(result, file=sys.stderr)
-            else:
-                results[size, impl] = result
-                print(detail(result), file=sys.stderr, flush=True)
+    results, errors = run_each([(size, impl) for size in sizes for impl in (PEER, *backends)],
+                               lambda size, impl: spawn(impl, size, args), detail)
     print("\n".join(machine_info(args.threads)))
     print(f"Batch {args.batch}, sequence {args.seq}; forward latency at batch 1, sequence {args.seq}; "
           f"untimed warm-up: {args.warmup} train step(s), {args.latency_warmup} forward call(s); "
@@ -186,16 +125,8 @@ def run_driver(args):
             mark = " (!)" if disturbed(zoo, peer) else ""
             print(f"| {size} | {backend} | {zx:.2f} | {px:.2f} | {tr:.2f}{mark} "
                   f"| {zm:.1f} | {pm:.1f} | {fr:.2f}{mark} |")
-    if any(disturbed(r) for r in results.values()):
-        print(f"\n(!): other processes used over {INTERFERENCE_CORES} cores on average while one of "
-              "the row's workers ran; rerun that row (--sizes S --backends B) before trusting it.")
-    print("\nDetails:")
-    for result in results.values():
-        print(detail(result))
-    print(f"\nTotal wall time: {time.perf_counter() - start:.0f} s")
-    for error in errors:
-        print("\n" + error)
-    return 1 if errors else 0
+    return print_footer(results, errors, detail, start, "one of the row's workers ran; rerun that row "
+                        "(--sizes S --backends B) before trusting it.")
 
 
 def parse_args(argv=None):
@@ -207,35 +138,17 @@ def parse_args(argv=None):
     parser.add_argument("--steps", type=int, default=None,
                         help="timed train steps (default: " + ", ".join(f"{k} {v[4]}" for k, v in SIZES.items()) + ")")
     parser.add_argument("--warmup", type=int, default=1, help="untimed train steps first (compilation)")
-    parser.add_argument("--latency-runs", type=int, default=20, help="timed batch-1 forward calls")
-    parser.add_argument("--latency-warmup", type=int, default=3, help="untimed batch-1 forward calls first")
-    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0))
-                        if hasattr(os, "sched_getaffinity") else os.cpu_count())
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds per worker")
-    parser.add_argument("--wait-idle", type=float, default=120,
-                        help="before each worker, wait up to this many seconds for other processes "
-                        "to leave the CPU idle (0: do not wait)")
-    parser.add_argument("--device-info", action="store_true", help="print machine info and exit")
+    add_run_arguments(parser, "forward call")
     parser.add_argument("--worker", choices=(*BACKENDS, PEER), help=argparse.SUPPRESS)
     parser.add_argument("--size", choices=sorted(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.steps is not None and args.steps < 1:
         parser.error("--steps must be >= 1")
-    if args.latency_runs < 1:
-        parser.error("--latency-runs must be >= 1")
     return args
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    if args.device_info:
-        print("\n".join(machine_info(args.threads)))
-        return 0
-    if args.worker:
-        pin_threads(args.threads)
-        run_worker(args)
-        return 0
-    return run_driver(args)
+    return dispatch(parse_args(argv), run_worker, run_driver)
 
 
 if __name__ == "__main__":

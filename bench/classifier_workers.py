@@ -6,9 +6,9 @@ thread pools never share a process with another's. See the driver's
 docstring for what a step includes.
 """
 
-import json
-import os
 import time
+
+from shared import emit_result, set_torch_threads
 
 SIZES = {
     # name: (layers, hidden, heads, intermediate, default timed training steps)
@@ -18,7 +18,6 @@ SIZES = {
 VOCABULARY_SIZE = 30522
 BACKENDS = ("tensorflow", "jax", "torch")
 PEER = "transformers"
-RESULT_PREFIX = "BENCH_RESULT "  # Frameworks print to stdout too; this marks our line.
 LEARNING_RATE, WEIGHT_DECAY, DROPOUT = 5e-5, 0.01, 0.1
 
 
@@ -151,10 +150,7 @@ def run_worker(args):
     size, impl = args.size, args.worker
     steps = args.steps or SIZES[size][4]
     if impl in (PEER, "torch"):
-        import torch
-
-        # torch sizes its pool from the cores at start-up; say it explicitly.
-        torch.set_num_threads(args.threads)
+        set_torch_threads(args.threads)
     build = peer_worker if impl == PEER else zoo_worker
     params, losses, train, forward = build(size, args)
     train_warm, train_times, train_busy = time_calls(train, args.warmup, steps)
@@ -171,16 +167,4 @@ def run_worker(args):
         "forward_busy_cores": fwd_busy,
         "losses": losses,
     }
-    print(RESULT_PREFIX + json.dumps(result), flush=True)
-
-
-def pin_threads(threads):
-    """Restrict this process to `threads` cores before any framework starts its pools."""
-    if hasattr(os, "sched_setaffinity"):
-        cores = sorted(os.sched_getaffinity(0))[:threads]
-        os.sched_setaffinity(0, cores)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
-        os.environ[name] = str(threads)
-    # Two inter-op threads at most: enough to overlap independent ops, and
-    # the same for every side.
-    os.environ["TF_NUM_INTEROP_THREADS"] = str(min(2, threads))
+    emit_result(result)
