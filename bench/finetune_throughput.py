@@ -84,7 +84,8 @@ from shared import (add_run_arguments, disturbed, dispatch, format_cores, machin
 
 PRECISION_NAMES = {"fp32": "float32", "bf16": "bfloat16 (mixed_bfloat16 / torch.autocast)"}
 WORKER_FLAGS = ("checkpoint", "precision", "train_size", "eval_size", "epochs", "threads", "batch_size",
-                "sequence_length", "padding", "group_by_length", "latency_runs", "latency_warmup", "seed")
+                "sequence_length", "padding", "group_by_length", "jit_compile", "latency_runs", "latency_warmup",
+                "seed")
 
 
 def spawn(side, precision, args):
@@ -147,8 +148,7 @@ def run_driver(args):
                                lambda side, precision: spawn(side, precision, args), detail)
     precisions = ", ".join(PRECISION_NAMES[p] for p in args.precision)
     print("\n".join(machine_info(args.threads, precision=precisions)))
-    options = ", ".join(f"{name} {value}" for name, value in (("padding", args.padding),
-                                                              ("group_by_length", args.group_by_length)))
+    options = ", ".join(f"{name} {getattr(args, name)}" for name in ("padding", "group_by_length", "jit_compile"))
     print(f"Fine-tuning {Path(args.checkpoint).name} on {args.train_size} VADER movie-review snippets for "
           f"{args.epochs} epoch(s), batch {args.batch_size}, sequence length {args.sequence_length} "
           f"(keras-bert-zoo {options}); inference on {args.eval_size} held-out snippets, batch "
@@ -205,6 +205,8 @@ def parse_args(argv=None):
                         help="keras-bert-zoo BertPreprocessor padding (default: the library's)")
     parser.add_argument("--group-by-length", choices=("default", "on", "off"), default="default",
                         help="keras-bert-zoo fit(group_by_length=...) (default: the library's)")
+    parser.add_argument("--jit-compile", choices=("default", "on", "off"), default="default",
+                        help="keras-bert-zoo: compile(jit_compile=...); on torch, on means torch.compile")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", default=None,
                         help="Hugging Face BERT directory (default: the cached all-MiniLM-L6-v2)")

@@ -71,11 +71,9 @@ def zoo_side(args, data):
     model = kbz.BertClassifier.from_preset(args.checkpoint, num_classes=2, sequence_length=args.sequence_length)
     if args.padding != "default":
         pre = model.preprocessor
-        try:
-            model.preprocessor = type(pre)(**{**pre.get_config(), "tokenizer": pre.tokenizer, "padding": args.padding})
-        except TypeError as error:
-            raise SystemExit(f"--padding {args.padding}: this keras-bert-zoo's {type(pre).__name__} "
-                             f"takes no padding option ({error}); use --padding default.") from error
+        model.preprocessor = type(pre)(**{**pre.get_config(), "tokenizer": pre.tokenizer, "padding": args.padding})
+    if args.jit_compile != "default":
+        model.compile(jit_compile=args.jit_compile == "on")
     expected = {"fp32": "float32", "bf16": "bfloat16"}[args.precision]
     assert model.compute_dtype == expected, (model.compute_dtype, expected)
     fit_options = {} if args.group_by_length == "default" else {"group_by_length": args.group_by_length == "on"}
@@ -88,14 +86,8 @@ def zoo_side(args, data):
             ends.append(time.perf_counter())
 
     clock = Clock().start()
-    try:
-        model.fit(train_x, train_y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
-                  callbacks=[EpochEnds()], **fit_options)
-    except TypeError as error:
-        if not fit_options:
-            raise
-        raise SystemExit(f"--group-by-length {args.group_by_length}: this keras-bert-zoo's fit takes no "
-                         f"group_by_length ({error}); use --group-by-length default.") from error
+    model.fit(train_x, train_y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
+              callbacks=[EpochEnds()], **fit_options)
     train_busy = clock.busy()
 
     def predict_all():

@@ -144,6 +144,12 @@ class BertMultipleChoice(Task):
             return np.shape(x["token_ids"])[1]
         return None
 
+    def _text_featurizer(self, x):
+        if not _is_choice_input(x):
+            return None  # `_adapt` refuses plain strings
+        self._num_choices(x)  # checks the choices
+        return task_inputs.traced(self._require_preprocessor("BertMultipleChoice on raw (contexts, choices)"))
+
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
         num_choices = self._num_choices(x)
         if y is not None and num_choices is not None:

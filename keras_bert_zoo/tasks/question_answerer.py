@@ -83,7 +83,8 @@ class BertQuestionAnswerer(Task):
             dataset = tf.data.Dataset.from_tensor_slices((features.inputs, features.labels))
             if shuffle:
                 dataset = dataset.shuffle(len(features.example_index), reshuffle_each_iteration=True)
-            return dataset.batch(batch_size or 32).prefetch(tf.data.AUTOTUNE)
+            trim = self.preprocessor.trim
+            return dataset.batch(batch_size or 32).map(lambda x, y: (trim(x), y)).prefetch(tf.data.AUTOTUNE)
         if inputs.is_raw_text(x) or inputs.dataset_needs_preprocessing(x):
             raise ValueError("BertQuestionAnswerer trains on a list of SquadExample (or dicts with id, "
                              "question, context, answers, is_impossible), not on plain strings; for "
@@ -140,18 +141,31 @@ class BertQuestionAnswerer(Task):
         return results[0] if single else results
 
     def _predict_windows(self, windows, batch_size):
-        """Logits of every window, in batches of few distinct shapes: JAX and TensorFlow compile
-        once per input shape, and the number of windows changes with every call."""
+        """Logits `(windows, sequence_length)` of every window, in batches of few distinct shapes.
+
+        Windows are grouped by their padded length (the preprocessor's buckets) and each group
+        is cut to it; a group is padded to whole batches (to a power of two below one batch),
+        since JAX and TensorFlow compile once per input shape. Positions cut off get logits of
+        -1e9, which decoding never reads (it reads context tokens and `[CLS]` only).
+        """
         if type(batch_size) is not int or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-        count = len(windows["token_ids"])
-        # Fewer windows than a batch: pad to a power of two; more: to whole batches.
-        size = min(batch_size, 1 << (count - 1).bit_length())
-        extra = -count % size
-        if extra:  # copies of a real window, so padded rows compute finite, discarded logits
-            windows = {k: np.concatenate([v, np.repeat(v[:1], extra, axis=0)]) for k, v in windows.items()}
-        logits = self.predict(windows, batch_size=size, verbose=0)
-        return {name: value[:count] for name, value in logits.items()}
+        count, full = windows["token_ids"].shape
+        boundaries = np.asarray(self.preprocessor.boundaries)
+        padded = boundaries[np.searchsorted(boundaries, windows["padding_mask"].sum(axis=1))]
+        logits = {name: np.full((count, full), -1e9, "float32") for name in OUTPUTS}
+        for length in np.unique(padded):
+            rows = np.flatnonzero(padded == length)
+            group = {key: value[rows, :length] for key, value in windows.items()}
+            size = min(batch_size, 1 << (len(rows) - 1).bit_length())
+            extra = -len(rows) % size
+            if extra:  # copies of a real window, so padded rows compute finite, discarded logits
+                group = {key: np.concatenate([value, np.repeat(value[:1], extra, axis=0)])
+                         for key, value in group.items()}
+            predicted = self.predict(group, batch_size=size, verbose=0)
+            for name in OUTPUTS:
+                logits[name][rows, :length] = keras.ops.convert_to_numpy(predicted[name][:len(rows)])
+        return logits
 
     def score(self, examples, null_score_threshold=0.0, max_answer_length=30, batch_size=32, version=None):
         """SQuAD exact match and F1 (percent) of the predicted answers to labelled examples.

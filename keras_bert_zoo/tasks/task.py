@@ -65,7 +65,15 @@ class InputAdaptingModel(keras.Model):
         return dataset
 
     def fit(self, x=None, y=None, batch_size=None, validation_data=None, shuffle=True,
-            sample_weight=None, **kwargs):
+            sample_weight=None, group_by_length=True, **kwargs):
+        """Keras `fit`; raw inputs are preprocessed in a `tf.data` pipeline first.
+
+        With `shuffle` and `group_by_length` (the default), in-memory raw text is batched
+        by length as transformers' `group_by_length` does (see `inputs.shuffled_batches`):
+        batches of similar lengths, each padded to its longest, in a new order every epoch.
+        """
+        if shuffle and group_by_length:
+            shuffle = inputs.BY_LENGTH
         dataset = self._adapted(x, y, sample_weight, batch_size, shuffle)
         if dataset is not None:
             if kwargs.get("validation_split"):
@@ -74,6 +82,7 @@ class InputAdaptingModel(keras.Model):
             x, y, sample_weight, batch_size, shuffle = dataset, None, None, None, False
         elif hasattr(x, "element_spec"):  # a tf.data.Dataset: the pipeline decides its order
             shuffle = False
+        shuffle = bool(shuffle)
         if isinstance(validation_data, tuple):  # (x, y) or (x, y, sample_weight), raw or not
             validation_data = self._adapted(*validation_data, batch_size=batch_size) or validation_data
         elif validation_data is not None:
@@ -91,11 +100,23 @@ class InputAdaptingModel(keras.Model):
             x, y, sample_weight, batch_size = dataset, None, None, None
         return super().evaluate(x, y, batch_size=batch_size, sample_weight=sample_weight, **kwargs)
 
-    def predict(self, x, batch_size=None, **kwargs):
+    def predict(self, x, batch_size=None, verbose="auto", **kwargs):
+        """Keras `predict`. In-memory raw text goes through `_text_featurizer` instead of a
+        `tf.data` pipeline (whose construction costs more than a small batch's forward pass):
+        it is run longest first, each batch padded to its longest, and the outputs come back
+        in the input order."""
+        featurize = None if kwargs else self._text_featurizer(x)
+        if featurize is not None:
+            return inputs.predict_text(self, featurize, x, batch_size or 32, verbose)
         dataset = self._adapted(x, batch_size=batch_size)
         if dataset is not None:
             x, batch_size = dataset, None
-        return super().predict(x, batch_size=batch_size, **kwargs)
+        return super().predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
+
+    def _text_featurizer(self, x):
+        """For in-memory raw text `x` (checked): a function from a batch of it to the model's
+        inputs, e.g. the traced preprocessor; None leaves `x` to `_adapt` and Keras."""
+        return None
 
 
 class Task(InputAdaptingModel):
@@ -254,6 +275,11 @@ class Task(InputAdaptingModel):
             return f"token ids: a dict of {names} arrays or a tf.data.Dataset of them (it has no preprocessor)"
         return (f"texts (a str, a list of str, or a tuple of two equally long lists of str for pairs), a "
                 f"tf.data.Dataset of them, or token ids: a dict of {names} arrays")
+
+    def _text_featurizer(self, x):
+        if not inputs.is_raw_text(x):
+            return None
+        return inputs.traced(self._require_preprocessor(f"{type(self).__name__} on text"))
 
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
         """Turn raw text into a preprocessed dataset; leave other inputs alone."""

@@ -132,12 +132,12 @@ class BertTextEmbedder(Task):
         )
 
     def _adapt(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False):
-        if isinstance(x, tuple) and task_inputs.is_raw_text(x):
-            raise ValueError(
-                "BertTextEmbedder embeds single texts, not sentence pairs. Compare two lists with "
-                "similarity(a, b); fine-tune on scored pairs with CosineSimilarityTrainer(embedder)."
-            )
+        _refuse_pairs(x)
         return super()._adapt(x, y, sample_weight, batch_size, shuffle)
+
+    def _text_featurizer(self, x):
+        _refuse_pairs(x)
+        return super()._text_featurizer(x)
 
     def embed(self, texts, batch_size=32):
         """Embeddings of raw strings as numpy float32: `(len(texts), hidden)`, or `(hidden,)` for one str.
@@ -167,3 +167,9 @@ class BertTextEmbedder(Task):
     def similarity(self, a, b, batch_size=32):
         """Cosine similarities of texts `a` with texts `b`: numpy `(len(a), len(b))` (see `cosine_similarity`)."""
         return cosine_similarity(self.embed(a, batch_size), self.embed(b, batch_size))
+
+
+def _refuse_pairs(x):
+    if isinstance(x, tuple) and task_inputs.is_raw_text(x):
+        raise ValueError("BertTextEmbedder embeds single texts, not sentence pairs. Compare two lists with "
+                         "similarity(a, b); fine-tune on scored pairs with CosineSimilarityTrainer(embedder).")

@@ -110,7 +110,10 @@ class BertTokenClassifier(Task):
         import tensorflow as tf
 
         preprocessor = self._require_preprocessor(_WORDS_AND_TEXT)
-        return batches.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        return batches.map(inputs.traced(preprocessor), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    def _text_featurizer(self, x):
+        return None  # raw text is words here, which `_adapt` encodes with their positions
 
     def input_description(self):
         return ("words (a list of sentences, each a list of str), raw text (a str or a list of str), a "
@@ -125,8 +128,13 @@ class BertTokenClassifier(Task):
         return word_inputs.check_words(x)
 
     def predict_logits(self, x, batch_size=None, **kwargs):
-        """Piece logits `(n, sequence_length, num_classes)` of words, text or token ids (Keras `predict`)."""
-        return super().predict(x, batch_size=batch_size, **kwargs)
+        """Piece logits `(n, sequence_length, num_classes)` of words, text or token ids (Keras
+        `predict` for token ids); positions past a batch's padded length get logits 0."""
+        if not (word_inputs.is_words(x) or inputs.is_raw_text(x) or word_inputs.is_word_dataset(x)):
+            return super().predict(x, batch_size=batch_size, **kwargs)
+        length = self._require_preprocessor(_WORDS_AND_TEXT).sequence_length
+        return np.concatenate([np.pad(logits, [(0, 0), (0, length - logits.shape[1]), (0, 0)])
+                               for logits, _ in self._batch_logits(x, batch_size)])
 
     def predict(self, x, batch_size=None):
         """One tag per original word, per sentence: names if the task has `labels`, else int ids.
@@ -135,6 +143,17 @@ class BertTokenClassifier(Task):
             x: words (a list of lists of str), raw text (a str or a list of str, split on
                 whitespace), or a `tf.data.Dataset` of word vectors (or `(words, tags)`).
         """
+        predicted = []
+        for logits, positions in self._batch_logits(x, batch_size):
+            ids = np.argmax(logits, axis=-1)
+            for row, word_positions in enumerate(positions):
+                predicted.append([int(ids[row, p]) if p >= 0 else self.outside_label for p in word_positions])
+        if self.labels is None:
+            return predicted
+        return [[self.labels[i] for i in sentence] for sentence in predicted]
+
+    def _batch_logits(self, x, batch_size):
+        """`(piece logits, word positions)` of each batch of words, text or a words dataset."""
         pre = self._require_preprocessor(_WORDS_AND_TEXT)
         if word_inputs.is_word_dataset(x):
             if isinstance(x.element_spec, tuple):
@@ -142,18 +161,12 @@ class BertTokenClassifier(Task):
             batches = word_inputs.stream_dataset(x, self.labels, self.num_classes, batch_size)
         else:
             batches = word_inputs.list_dataset(self._words(x), batch_size=batch_size)
-        predicted = []
         # Batches are encoded eagerly: cheaper than tracing the tokenizer into a tf.data map
         # for each call, and the word positions stay ragged tensors.
         for words in batches:
             features, positions = pre.encode(words)
             logits = self.predict_on_batch({key: value.numpy() for key, value in features.items()})
-            ids = np.argmax(keras.ops.convert_to_numpy(logits), axis=-1)
-            for row, word_positions in enumerate(positions.to_list()):
-                predicted.append([int(ids[row, p]) if p >= 0 else self.outside_label for p in word_positions])
-        if self.labels is None:
-            return predicted
-        return [[self.labels[i] for i in sentence] for sentence in predicted]
+            yield keras.ops.convert_to_numpy(logits), positions.to_list()
 
     def predict_entities(self, texts, batch_size=None):
         """Entities of raw text as dicts `{"type", "start", "end", "text"}` with character offsets

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from keras_bert_zoo.tasks.inputs import describe
+from keras_bert_zoo.tasks.inputs import describe, shuffled_batches
 from keras_bert_zoo.text.word_preprocessor import to_ragged
 
 _WORD = re.compile(r"\S+")
@@ -79,9 +79,7 @@ def list_dataset(words, ids=None, batch_size=None, shuffle=False):
 
     parts = [to_ragged(words, tf.string)] + ([to_ragged(ids, tf.int32)] if ids is not None else [])
     dataset = tf.data.Dataset.from_tensor_slices(tuple(parts) if ids is not None else parts[0])
-    if shuffle:
-        dataset = dataset.shuffle(len(words), reshuffle_each_iteration=True)
-    return dataset.ragged_batch(batch_size or 32)
+    return shuffled_batches(dataset, words, batch_size or 32, shuffle)
 
 
 def is_word_dataset(dataset):

@@ -3,7 +3,7 @@
 Multiple-choice models (SWAG, ARC, RACE style) score every choice of a
 question against its context; the encoder sees each (context, choice) as a
 sentence pair, so this is `BertPreprocessor`'s pair encoding with a choice
-axis added: outputs are `(batch, num_choices, sequence_length)`.
+axis added: outputs are `(batch, num_choices, length)`, `length` as `padding` says.
 """
 
 import keras
@@ -59,12 +59,13 @@ class MultipleChoicePreprocessor(BertPreprocessor):
         tokenizer: a `BertTokenizer`.
         sequence_length: tokens per (context, choice) sequence, special tokens included.
         truncate: "longest_first" (Hugging Face's default) or "waterfall".
+        padding, length_buckets: as for `BertPreprocessor`.
 
     Example:
     >>> pre = MultipleChoicePreprocessor(tokenizer, sequence_length=64)
     >>> out = pre((["She opened the umbrella because"],
     ...            [["it was raining.", "she was hungry.", "the sun set."]]))
-    >>> out["token_ids"].shape  # (1, 3, 64)
+    >>> out["token_ids"].shape  # (1, 3, 16): the longest pair, rounded up to 16 tokens
     """
 
     def __call__(self, x):
@@ -88,9 +89,10 @@ class MultipleChoicePreprocessor(BertPreprocessor):
         # One pair per (example, choice): the context repeats across its choices.
         repeated = tf.repeat(tf.reshape(contexts, [-1]), num_choices)
         features = super().__call__((repeated, tf.reshape(choices, [-1])))
-        shape = tf.concat([tf.shape(choices), [self.sequence_length]], axis=0)
+        # Every choice of the batch shares the length of the longest (see `padding`).
+        shape = tf.concat([tf.shape(choices), tf.shape(features["token_ids"])[-1:]], axis=0)
         return {key: tf.reshape(value, shape) for key, value in features.items()}
 
     def __repr__(self):
         return (f"MultipleChoicePreprocessor(sequence_length={self.sequence_length}, "
-                f"truncate={self.truncate!r})")
+                f"truncate={self.truncate!r}, padding={self.padding!r})")

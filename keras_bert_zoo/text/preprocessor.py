@@ -1,11 +1,11 @@
 """Strings or sentence pairs -> the integer inputs of a BERT backbone.
 
-Built from tensorflow-text's `combine_segments`, `pad_model_inputs` and
-`WaterfallTrimmer`; TensorFlow is imported on first call only.
+Built from tensorflow-text's `combine_segments` and `WaterfallTrimmer`; TensorFlow is imported on first call only.
 """
 
 import keras
 
+from keras_bert_zoo.text import padding as padding_lib
 from keras_bert_zoo.text.tokenizer import BertTokenizer, _row_ids, _tf, to_string_tensor
 
 TRUNCATE_MODES = ("longest_first", "waterfall")
@@ -62,7 +62,9 @@ class BertPreprocessor:
     A single segment becomes `[CLS] a [SEP]`; a pair `(a, b)` becomes
     `[CLS] a [SEP] b [SEP]` with segment id 0 up to the first `[SEP]` and 1
     after it. Sequences are truncated to fit `sequence_length` and padded with
-    the `[PAD]` id; `padding_mask` is True on real tokens.
+    the `[PAD]` id; `padding_mask` is True on real tokens. A batch is padded to
+    its longest sequence rounded up to a bucket (see `text.padding`), or to
+    `sequence_length` with `padding="max_length"`.
 
     Works eagerly and inside `tf.data.Dataset.map`, e.g.
     `ds.map(lambda x, y: (preprocessor(x), y))`, which is how task models feed
@@ -73,9 +75,13 @@ class BertPreprocessor:
         sequence_length: length of the outputs, special tokens included (>= 3).
         truncate: "longest_first" (Hugging Face's default: shorten the longer
             segment first) or "waterfall" (shorten the last segment first).
+        padding: "longest" (each batch to its longest sequence, rounded up to
+            `length_buckets`) or "max_length" (always `sequence_length`).
+        length_buckets: an int k (pad to multiples of k) or increasing lengths.
     """
 
-    def __init__(self, tokenizer, sequence_length=512, truncate="longest_first"):
+    def __init__(self, tokenizer, sequence_length=512, truncate="longest_first", padding="longest",
+                 length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
         if not isinstance(tokenizer, BertTokenizer):
             raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
         if type(sequence_length) is not int or sequence_length < 3:
@@ -86,6 +92,8 @@ class BertPreprocessor:
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
         self.truncate = truncate
+        self.boundaries = padding_lib.bucket_boundaries(sequence_length, padding, length_buckets)
+        self.padding, self.length_buckets = padding, length_buckets
 
     def __call__(self, x):
         """Returns a dict of int32 `token_ids`, int32 `segment_ids`, bool `padding_mask`.
@@ -115,15 +123,7 @@ class BertPreprocessor:
             start_of_sequence_id=self.tokenizer.cls_token_id,
             end_of_segment_id=self.tokenizer.sep_token_id,
         )
-        token_ids, padding_mask = tf_text.pad_model_inputs(
-            token_ids, max_seq_length=self.sequence_length, pad_value=self.tokenizer.pad_token_id
-        )
-        segment_ids, _ = tf_text.pad_model_inputs(segment_ids, self.sequence_length, pad_value=0)
-        outputs = {
-            "token_ids": tf.cast(token_ids, tf.int32),
-            "segment_ids": tf.cast(segment_ids, tf.int32),
-            "padding_mask": tf.cast(padding_mask, tf.bool),
-        }
+        outputs = padding_lib.pad_ragged(token_ids, segment_ids, self.tokenizer.pad_token_id, self.boundaries)
         if scalar:
             outputs = {k: v[0] for k, v in outputs.items()}
         return outputs
@@ -147,7 +147,7 @@ class BertPreprocessor:
 
     def get_config(self):
         return {"tokenizer": self.tokenizer.get_config(), "sequence_length": self.sequence_length,
-                "truncate": self.truncate}
+                "truncate": self.truncate, **padding_lib.padding_config(self)}
 
     from_config = classmethod(preprocessor_from_config)
 
@@ -161,4 +161,5 @@ class BertPreprocessor:
         return cls(resolved.build_tokenizer(), sequence_length=length, **kwargs)
 
     def __repr__(self):
-        return f"BertPreprocessor(sequence_length={self.sequence_length}, truncate={self.truncate!r})"
+        return (f"BertPreprocessor(sequence_length={self.sequence_length}, truncate={self.truncate!r}, "
+                f"padding={self.padding!r})")

@@ -18,6 +18,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from keras_bert_zoo.text import padding as padding_lib
 from keras_bert_zoo.text.preprocessor import preprocessor_from_config
 from keras_bert_zoo.text.tokenizer import BertTokenizer
 
@@ -58,6 +59,9 @@ class BertSpanPreprocessor:
             becomes the window size, so no context token is ever skipped.
         max_question_length: questions are cut to this many tokens (default 64, or less so
             that half of a short sequence is left for the context).
+        padding, length_buckets: how `BertQuestionAnswerer` pads each batch of windows, as for
+            `BertPreprocessor` (the features themselves are `sequence_length` long; the task cuts
+            every batch to its bucket with `trim`).
 
     Example:
     >>> pre = BertSpanPreprocessor(tokenizer, sequence_length=128)
@@ -66,7 +70,8 @@ class BertSpanPreprocessor:
     >>> features.inputs["token_ids"].shape, features.labels  # ((1, 128), start/end positions)
     """
 
-    def __init__(self, tokenizer, sequence_length=384, doc_stride=None, max_question_length=None):
+    def __init__(self, tokenizer, sequence_length=384, doc_stride=None, max_question_length=None,
+                 padding="longest", length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
         if not isinstance(tokenizer, BertTokenizer):
             raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
         if type(sequence_length) is not int or sequence_length < 4:
@@ -85,6 +90,12 @@ class BertSpanPreprocessor:
         self.sequence_length = sequence_length
         self.doc_stride = doc_stride
         self.max_question_length = max_question_length
+        self.boundaries = padding_lib.bucket_boundaries(sequence_length, padding, length_buckets)
+        self.padding, self.length_buckets = padding, length_buckets
+
+    def trim(self, inputs):
+        """Backbone inputs of a batch of windows (numpy or tensors), cut to the batch's bucket."""
+        return padding_lib.trim_to_bucket(inputs, self.boundaries, inputs.keys())
 
     def __call__(self, questions, contexts, answers=None, ids=None):
         """Windows of every (question, context) pair.
@@ -165,7 +176,7 @@ class BertSpanPreprocessor:
     def get_config(self):
         return {"tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
                 "sequence_length": self.sequence_length, "doc_stride": self.doc_stride,
-                "max_question_length": self.max_question_length}
+                "max_question_length": self.max_question_length, **padding_lib.padding_config(self)}
 
     from_config = classmethod(preprocessor_from_config)
 

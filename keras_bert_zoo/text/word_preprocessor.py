@@ -13,6 +13,7 @@ batches from `ragged_batch`, or on single sentences), so large data sets stream.
 
 import keras
 
+from keras_bert_zoo.text import padding as padding_lib
 from keras_bert_zoo.text.preprocessor import preprocessor_from_config
 from keras_bert_zoo.text.tokenizer import BertTokenizer, _tf
 
@@ -21,8 +22,8 @@ from keras_bert_zoo.text.tokenizer import BertTokenizer, _tf
 class BertTokenClassifierPreprocessor:
     """Words (and word labels) -> `{"token_ids", "segment_ids", "padding_mask"}` (and aligned labels).
 
-    Each sentence becomes `[CLS] pieces of word 1 ... pieces of word n [SEP]`, padded to
-    `sequence_length`. A sentence with more pieces is cut after `sequence_length - 2` pieces:
+    Each sentence becomes `[CLS] pieces of word 1 ... pieces of word n [SEP]`, padded to the
+    batch's longest rounded up to a bucket (or to `sequence_length`, see `text.padding`). A sentence with more pieces is cut after `sequence_length - 2` pieces:
     the words whose first piece is cut off get no position (-1 in `encode`'s positions) and
     no training label; `BertTokenClassifier.predict` gives them its outside label. A word that
     the tokenizer turns into nothing (only control or zero-width characters, or "") becomes
@@ -30,7 +31,10 @@ class BertTokenClassifierPreprocessor:
 
     Args:
         tokenizer: a `BertTokenizer`.
-        sequence_length: output length, `[CLS]` and `[SEP]` included (>= 3).
+        sequence_length: the most tokens per sentence, `[CLS]` and `[SEP]` included (>= 3).
+        padding: "longest" (each batch to its longest, rounded up to `length_buckets`) or
+            "max_length" (always `sequence_length`).
+        length_buckets: an int k (pad to multiples of k) or increasing lengths.
 
     Example:
     >>> pre = BertTokenClassifierPreprocessor(tokenizer, sequence_length=16)
@@ -39,7 +43,8 @@ class BertTokenClassifierPreprocessor:
     >>> positions.to_list()  # [[1, 2, 4]] if "Melville" is two pieces
     """
 
-    def __init__(self, tokenizer, sequence_length=512):
+    def __init__(self, tokenizer, sequence_length=512, padding="longest",
+                 length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
         if not isinstance(tokenizer, BertTokenizer):
             raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
         if type(sequence_length) is not int or sequence_length < 3:
@@ -47,6 +52,8 @@ class BertTokenClassifierPreprocessor:
                              f"got {sequence_length!r}")
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
+        self.boundaries = padding_lib.bucket_boundaries(sequence_length, padding, length_buckets)
+        self.padding, self.length_buckets = padding, length_buckets
 
     def __call__(self, words, labels=None):
         """Backbone inputs, or `(inputs, label_ids, sample_weight)` when `labels` are given.
@@ -57,14 +64,14 @@ class BertTokenClassifierPreprocessor:
             labels: integer label ids shaped like `words`, one per word.
 
         Returns:
-            int32 `token_ids`, `segment_ids` and bool `padding_mask` `(batch, sequence_length)`
-            (`(sequence_length,)` for one sentence); with labels also int32 `label_ids` and
-            float32 `sample_weight` of that shape, nonzero at first pieces only.
+            int32 `token_ids`, `segment_ids` and bool `padding_mask` `(batch, length)`
+            (`(length,)` for one sentence; `length` as `padding` says); with labels also int32
+            `label_ids` and float32 `sample_weight` of that shape, nonzero at first pieces only.
         """
         features, positions = self.encode(words)
         if labels is None:
             return features
-        return (features, *self.align_labels(labels, positions))
+        return (features, *self.align_labels(labels, positions, _tf()[0].shape(features["token_ids"])[-1]))
 
     def encode(self, words):
         """`(inputs, positions)`: positions is an int32 `RaggedTensor` `(batch, words)` of the token
@@ -77,16 +84,10 @@ class BertTokenClassifierPreprocessor:
         pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(unknown, tf.cast(empty, tf.int64))], axis=1)
         budget = self.sequence_length - 2
         tokens = tf.RaggedTensor.from_row_splits(pieces, words.row_splits).merge_dims(1, 2)[:, :budget]
-        batch = tokens.nrows()
-        edge = tf.ones([batch, 1], tf.int32)
+        edge = tf.ones([tokens.nrows(), 1], tf.int32)
         token_ids = tf.concat([edge * self.tokenizer.cls_token_id, tokens, edge * self.tokenizer.sep_token_id],
                               axis=1)
-        shape = [None, self.sequence_length]
-        features = {
-            "token_ids": token_ids.to_tensor(self.tokenizer.pad_token_id, shape=shape),
-            "segment_ids": tf.zeros([batch, self.sequence_length], tf.int32),
-            "padding_mask": tf.sequence_mask(token_ids.row_lengths(), self.sequence_length),
-        }
+        features = padding_lib.pad_ragged(token_ids, None, self.tokenizer.pad_token_id, self.boundaries)
         # Offset of each word's first piece in its sentence: cumulative piece counts, restarted
         # at every sentence.
         starts = tf.cumsum(pieces.row_lengths(), exclusive=True)
@@ -98,8 +99,9 @@ class BertTokenClassifierPreprocessor:
             return {key: value[0] for key, value in features.items()}, positions[0]
         return features, positions
 
-    def align_labels(self, labels, positions):
-        """Word label ids -> `(label_ids, sample_weight)` per token, for `positions` from `encode`."""
+    def align_labels(self, labels, positions, length=None):
+        """Word label ids -> `(label_ids, sample_weight)` per token, for `positions` from `encode`
+        (`length` tokens per row, as `encode` padded them; default `sequence_length`)."""
         tf, _ = _tf()
         single = positions.shape.rank == 1
         if single:
@@ -124,7 +126,7 @@ class BertTokenClassifierPreprocessor:
                 kept = tf.where(positions.flat_values >= 0)[:, 0]
         rows = tf.gather(tf.cast(positions.value_rowids(), tf.int32), kept)
         indices = tf.stack([rows, tf.gather(positions.flat_values, kept)], axis=1)
-        shape = tf.stack([tf.cast(positions.nrows(), tf.int32), self.sequence_length])
+        shape = tf.stack([tf.cast(positions.nrows(), tf.int32), self.sequence_length if length is None else length])
         label_ids = tf.scatter_nd(indices, tf.gather(flat, kept), shape)
         sample_weight = tf.scatter_nd(indices, tf.ones_like(kept, tf.float32), shape)
         if single:
@@ -133,12 +135,12 @@ class BertTokenClassifierPreprocessor:
 
     def get_config(self):
         return {"tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
-                "sequence_length": self.sequence_length}
+                "sequence_length": self.sequence_length, **padding_lib.padding_config(self)}
 
     from_config = classmethod(preprocessor_from_config)
 
     def __repr__(self):
-        return f"BertTokenClassifierPreprocessor(sequence_length={self.sequence_length})"
+        return f"BertTokenClassifierPreprocessor(sequence_length={self.sequence_length}, padding={self.padding!r})"
 
 
 def _ragged_words(words):

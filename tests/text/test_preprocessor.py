@@ -35,21 +35,27 @@ def sentences(count, seed, max_words=25):
     return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, max_words))) for _ in range(count)]
 
 
-def assert_same_as_hf(outputs, hf, a, b=None, length=None):
-    expected = hf(a, b, padding="max_length", truncation="longest_first", max_length=length)
-    np.testing.assert_array_equal(outputs["token_ids"], np.array(expected["input_ids"]))
-    np.testing.assert_array_equal(outputs["segment_ids"], np.array(expected["token_type_ids"]))
-    np.testing.assert_array_equal(outputs["padding_mask"], np.array(expected["attention_mask"]).astype(bool))
+def assert_same_as_hf(outputs, hf, a, b=None, length=None, padding="longest"):
+    """Equal to transformers' ids, which are padded to the longest; ours are padded further, to
+    the next multiple of 16 (the default buckets) within `length`, or to `length`."""
+    expected = hf(a, b, padding="longest", truncation="longest_first", max_length=length)
+    longest = np.shape(expected["input_ids"])[-1]
+    width = length if padding == "max_length" else min(-(-longest // 16) * 16, length)
+    assert np.shape(outputs["token_ids"])[-1] == width
+    pad = [(0, 0)] * (np.ndim(expected["input_ids"]) - 1) + [(0, width - longest)]
+    for ours, theirs in (("token_ids", "input_ids"), ("segment_ids", "token_type_ids"), ("padding_mask", "attention_mask")):
+        np.testing.assert_array_equal(outputs[ours], np.pad(np.array(expected[theirs]), pad).astype(np.asarray(outputs[ours]).dtype))
 
 
+@pytest.mark.parametrize("padding", ["longest", "max_length"])
 @pytest.mark.parametrize("length", [3, 4, 5, 8, 16, 64])
-def test_single_segment_matches_hugging_face(tokenizer, hf, length):
+def test_single_segment_matches_hugging_face(tokenizer, hf, length, padding):
     texts = sentences(100, seed=length)
-    outputs = BertPreprocessor(tokenizer, sequence_length=length)(texts)
-    assert outputs["token_ids"].shape == (100, length)
+    outputs = BertPreprocessor(tokenizer, sequence_length=length, padding=padding)(texts)
+    assert outputs["token_ids"].shape[0] == 100
     assert (outputs["token_ids"].dtype, outputs["segment_ids"].dtype, outputs["padding_mask"].dtype) == (
         tf.int32, tf.int32, tf.bool)
-    assert_same_as_hf(outputs, hf, texts, length=length)
+    assert_same_as_hf(outputs, hf, texts, length=length, padding=padding)
 
 
 @pytest.mark.parametrize("length", [3, 4, 5, 8, 9, 16, 33, 64])
@@ -76,18 +82,18 @@ def test_pair_truncation_cases_spelled_out(tokenizer, hf):
 
 
 def test_single_strings_give_unbatched_outputs(tokenizer, hf):
-    pre = BertPreprocessor(tokenizer, sequence_length=12)
+    pre = BertPreprocessor(tokenizer, sequence_length=12, padding="max_length")
     single = pre("Hello world!")
     assert single["token_ids"].shape == (12,)
-    assert_same_as_hf(single, hf, "Hello world!", length=12)
+    assert_same_as_hf(single, hf, "Hello world!", length=12, padding="max_length")
     pair = pre(("How old are you?", "I am six."))
     assert pair["token_ids"].shape == (12,) and pair["segment_ids"].shape == (12,)
-    assert_same_as_hf(pair, hf, "How old are you?", "I am six.", length=12)
+    assert_same_as_hf(pair, hf, "How old are you?", "I am six.", length=12, padding="max_length")
     np.testing.assert_array_equal(pre(["Hello world!"])["token_ids"][0], single["token_ids"])
 
 
 def test_works_inside_tf_data_map(tokenizer):
-    pre = BertPreprocessor(tokenizer, sequence_length=16)
+    pre = BertPreprocessor(tokenizer, sequence_length=16, padding="max_length")
     a, b = sentences(10, seed=1), sentences(10, seed=2)
     labels = np.arange(10)
     eager_single, eager_pair = pre(a), pre((a, b))
@@ -109,10 +115,11 @@ def test_works_inside_tf_data_map(tokenizer):
 def test_config_round_trip_gives_identical_outputs(tokenizer):
     import keras
 
-    pre = BertPreprocessor(tokenizer, sequence_length=24, truncate="waterfall")
+    pre = BertPreprocessor(tokenizer, sequence_length=24, truncate="waterfall", length_buckets=(5, 10))
     config = pre.get_config()
     json.dumps(config)
     assert config["sequence_length"] == 24 and config["truncate"] == "waterfall"
+    assert config["padding"] == "longest" and config["length_buckets"] == [5, 10]
     a, b = sentences(20, seed=3), sentences(20, seed=4)
     restored = [BertPreprocessor.from_config(config),
                 keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(pre))]
@@ -154,3 +161,34 @@ def test_bad_inputs_raise_clear_errors(tokenizer):
         pre([1, 2])
     with pytest.raises(TypeError, match="dict"):
         pre({"text": ["a"]})
+
+
+@pytest.mark.parametrize("buckets, widths", [(16, [16, 32, 48, 48]), ((8, 20), [8, 20, 48, 48]), (1, [3, 20, 40, 48])])
+def test_batches_pad_to_their_longest_rounded_up_to_a_bucket(tokenizer, buckets, widths):
+    # Texts of 1, 18 and 38 pieces plus [CLS] and [SEP]; 60 pieces are cut to the 48 positions.
+    pre = BertPreprocessor(tokenizer, sequence_length=48, length_buckets=buckets)
+    fixed = BertPreprocessor(tokenizer, sequence_length=48, padding="max_length")
+    for count, width in zip([1, 18, 38, 60], widths):
+        text = " ".join(["fox"] * count)
+        outputs = pre(["dog", text])
+        assert outputs["token_ids"].shape == (2, width)
+        assert outputs["padding_mask"].numpy().sum(axis=1).tolist() == [3, min(count + 2, 48)]
+        for key, value in fixed(["dog", text]).items():  # the same tokens, less padding
+            np.testing.assert_array_equal(outputs[key], value[:, :width])
+            assert not value.numpy()[:, width:].any()
+
+
+def test_dynamic_padding_inside_tf_data_gives_each_batch_its_own_width(tokenizer):
+    pre = BertPreprocessor(tokenizer, sequence_length=64)
+    texts = ["a", "b", " ".join(["fox"] * 30), "c"]
+    dataset = tf.data.Dataset.from_tensor_slices(texts).batch(2).map(pre)
+    assert dataset.element_spec["token_ids"].shape.as_list() == [None, None]
+    assert [batch["token_ids"].shape for batch in dataset.as_numpy_iterator()] == [(2, 16), (2, 32)]
+
+
+def test_bad_padding_options_raise_clear_errors(tokenizer):
+    with pytest.raises(ValueError, match="padding"):
+        BertPreprocessor(tokenizer, padding="dynamic")
+    for bad in (0, (16, 8), (), ("a",), 2.5):
+        with pytest.raises(ValueError, match="length_buckets"):
+            BertPreprocessor(tokenizer, length_buckets=bad)
