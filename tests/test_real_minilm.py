@@ -40,7 +40,7 @@ def test_token_ids_match_transformers(checkpoint):
     from keras_bert_zoo import BertPreprocessor
 
     reference = transformers.AutoTokenizer.from_pretrained(str(checkpoint))
-    ours = BertPreprocessor.from_preset(checkpoint, sequence_length=40)(SENTENCES)
+    ours = BertPreprocessor.from_preset(checkpoint, sequence_length=40, padding="max_length")(SENTENCES)
     expected = reference(SENTENCES, padding="max_length", max_length=40, truncation=True)
     np.testing.assert_array_equal(np.asarray(ours["token_ids"]), expected["input_ids"])
     np.testing.assert_array_equal(np.asarray(ours["padding_mask"]).astype(int), expected["attention_mask"])
