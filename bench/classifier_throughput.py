@@ -54,9 +54,9 @@ import sys
 import time
 
 # The worker modules sit next to this script, whose folder is on sys.path when run.
-from classifier_workers import BACKENDS, PEER, SIZES, run_worker
-from shared import (add_run_arguments, disturbed, dispatch, format_cores, machine_info, print_footer, run_each,
-                    run_worker_process)
+from classifier_workers import SIZES, run_worker
+from shared import (BACKENDS, PEER, add_run_arguments, disturbed, dispatch, format_cores, machine_info,
+                    print_footer, run_each, run_worker_process)
 
 
 def spawn(impl, size, args):

@@ -8,7 +8,7 @@ docstring for what a step includes.
 
 import time
 
-from shared import emit_result, set_torch_threads
+from shared import PEER, emit_result, set_torch_threads
 
 SIZES = {
     # name: (layers, hidden, heads, intermediate, default timed training steps)
@@ -16,8 +16,6 @@ SIZES = {
     "base": (12, 768, 12, 3072, 3),
 }
 VOCABULARY_SIZE = 30522
-BACKENDS = ("tensorflow", "jax", "torch")
-PEER = "transformers"
 LEARNING_RATE, WEIGHT_DECAY, DROPOUT = 5e-5, 0.01, 0.1
 
 

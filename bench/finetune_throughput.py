@@ -78,9 +78,9 @@ import time
 from pathlib import Path
 
 # The worker modules sit next to this script, whose folder is on sys.path when run.
-from finetune_workers import BACKENDS, PEER, PRECISIONS, run_worker
-from shared import (add_run_arguments, disturbed, dispatch, format_cores, machine_info, positive_int,
-                    print_footer, run_each, run_worker_process)
+from finetune_workers import PRECISIONS, run_worker
+from shared import (BACKENDS, PEER, add_run_arguments, disturbed, dispatch, format_cores, machine_info,
+                    positive_int, print_footer, run_each, run_worker_process)
 
 PRECISION_NAMES = {"fp32": "float32", "bf16": "bfloat16 (mixed_bfloat16 / torch.autocast)"}
 WORKER_FLAGS = ("checkpoint", "precision", "train_size", "eval_size", "epochs", "threads", "batch_size",

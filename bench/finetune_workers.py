@@ -11,11 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from shared import emit_result, set_torch_threads
+from shared import PEER, emit_result, set_torch_threads
 
 REPO = Path(__file__).resolve().parents[1]
-BACKENDS = ("tensorflow", "jax", "torch")
-PEER = "transformers"
 PRECISIONS = ("fp32", "bf16")
 LEARNING_RATE, WEIGHT_DECAY = 5e-5, 0.01
 

@@ -19,6 +19,8 @@ from importlib import metadata
 
 from cpu_load import LoadMeter, wait_for_idle
 
+BACKENDS = ("tensorflow", "jax", "torch")  # the Keras backends each bench runs keras-bert-zoo on
+PEER = "transformers"
 RESULT_PREFIX = "BENCH_RESULT "  # Frameworks print to stdout too; this marks our line.
 # Rows where other processes averaged more cores than this during a worker
 # get a mark: their numbers are less trustworthy.

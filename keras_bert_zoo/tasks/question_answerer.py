@@ -8,6 +8,7 @@ from keras_bert_zoo.metrics import squad
 from keras_bert_zoo.tasks import inputs
 from keras_bert_zoo.tasks.span_decoding import decode_answers
 from keras_bert_zoo.tasks.task import Task, fine_tuning_optimizer
+from keras_bert_zoo.text.padding import padded_lengths
 
 OUTPUTS = ("start_logits", "end_logits")
 
@@ -151,8 +152,7 @@ class BertQuestionAnswerer(Task):
         if type(batch_size) is not int or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         count, full = windows["token_ids"].shape
-        boundaries = np.asarray(self.preprocessor.boundaries)
-        padded = boundaries[np.searchsorted(boundaries, windows["padding_mask"].sum(axis=1))]
+        padded = padded_lengths(windows["padding_mask"].sum(axis=1), self.preprocessor.boundaries)
         logits = {name: np.full((count, full), -1e9, "float32") for name in OUTPUTS}
         for length in np.unique(padded):
             rows = np.flatnonzero(padded == length)

@@ -8,9 +8,6 @@ from keras_bert_zoo.tasks import inputs as task_inputs
 from keras_bert_zoo.tasks.task import Task, fine_tuning_optimizer
 
 POOLING_MODES = ("mean", "cls")
-# `embed` pads each batch to a multiple of this many tokens: fewer distinct shapes to compile
-# (jax, tf.function) against a little more padding than the batch's longest text.
-LENGTH_STEP = 16
 
 
 def l2_normalize(x, epsilon=1e-12):
@@ -142,26 +139,17 @@ class BertTextEmbedder(Task):
     def embed(self, texts, batch_size=32):
         """Embeddings of raw strings as numpy float32: `(len(texts), hidden)`, or `(hidden,)` for one str.
 
-        As sentence-transformers does, texts are sorted by length and each
-        batch is cut to its longest text (rounded up to `LENGTH_STEP` tokens,
-        which bounds the number of compiled shapes): embeddings do not depend
-        on padding, so this only saves the work padded positions would cost.
+        As sentence-transformers does, texts run longest first and each batch
+        is padded to its longest (`predict` on text; see `text.padding`):
+        embeddings do not depend on padding, so this only saves the work that
+        padded positions would cost.
         """
         self._require_preprocessor("embed")
         single = isinstance(texts, str)
         texts = [texts] if single else list(texts)
         if not texts or not all(isinstance(text, str) for text in texts):
             raise ValueError("embed takes a str or a non-empty list of str.")
-        features = {key: np.asarray(value).astype("int32") for key, value in self.preprocessor(texts).items()}
-        lengths = features["padding_mask"].sum(axis=1)
-        order = np.argsort(-lengths, kind="stable")
-        embeddings = np.empty((len(texts), self.output.shape[-1]), "float32")
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
-            longest = int(lengths[rows].max())
-            width = min(-(-longest // LENGTH_STEP) * LENGTH_STEP, features["token_ids"].shape[1])
-            batch = {key: value[rows, :width] for key, value in features.items()}
-            embeddings[rows] = keras.ops.convert_to_numpy(self.predict_on_batch(batch))
+        embeddings = np.asarray(self.predict(texts, batch_size=batch_size, verbose=0), "float32")
         return embeddings[0] if single else embeddings
 
     def similarity(self, a, b, batch_size=32):

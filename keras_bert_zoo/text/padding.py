@@ -36,10 +36,22 @@ def bucket_boundaries(sequence_length, padding="longest", length_buckets=DEFAULT
     return tuple(b for b in boundaries if b < sequence_length) + (sequence_length,)
 
 
-def padding_config(preprocessor):
-    """The padding entries of a preprocessor's `get_config`."""
-    buckets = preprocessor.length_buckets
-    return {"padding": preprocessor.padding, "length_buckets": list(buckets) if isinstance(buckets, tuple) else buckets}
+class BucketPadding:
+    """What the preprocessors share: `padding`, `length_buckets` and the `boundaries` they give
+    with the preprocessor's `sequence_length`."""
+
+    def _set_padding(self, padding, length_buckets):
+        bucket_boundaries(self.sequence_length, padding, length_buckets)  # checks them
+        self.padding, self.length_buckets = padding, length_buckets
+
+    @property
+    def boundaries(self):
+        return bucket_boundaries(self.sequence_length, self.padding, self.length_buckets)
+
+    def padding_config(self):
+        """The padding entries of the preprocessor's `get_config`."""
+        buckets = self.length_buckets
+        return {"padding": self.padding, "length_buckets": list(buckets) if isinstance(buckets, tuple) else buckets}
 
 
 def padded_length(longest, boundaries):
@@ -48,9 +60,8 @@ def padded_length(longest, boundaries):
         return boundaries[0]
     import tensorflow as tf
 
-    longest = tf.cast(longest, tf.int32)
-    return tf.gather(tf.constant(boundaries, tf.int32), tf.searchsorted(tf.constant(boundaries, tf.int32),
-                                                                      longest[None], side="left")[0])
+    boundaries = tf.constant(boundaries, tf.int32)
+    return boundaries[tf.searchsorted(boundaries, tf.cast(longest, tf.int32)[None], side="left")[0]]
 
 
 def pad_ragged(token_ids, segment_ids, pad_id, boundaries):
@@ -67,16 +78,16 @@ def pad_ragged(token_ids, segment_ids, pad_id, boundaries):
     return {"token_ids": dense, "segment_ids": segments, "padding_mask": tf.sequence_mask(lengths, tf.shape(dense)[1])}
 
 
-def trim_to_bucket(features, boundaries, sequence_keys):
-    """A batch already padded to full length, cut to its bucket: `features[key][:, :length]` for the
-    keys in `sequence_keys` (their axis 1 is the token axis), the others unchanged; works on numpy
-    arrays and inside `tf.data` maps. The length is that of the longest real `padding_mask` row."""
-    mask = features["padding_mask"]
-    if isinstance(mask, np.ndarray):
-        longest = int(mask.sum(axis=-1).max(initial=0))
-        length = boundaries[int(np.searchsorted(boundaries, longest, side="left"))]
-    else:
-        import tensorflow as tf
+def padded_lengths(lengths, boundaries):
+    """numpy: the padded length of each of `lengths` (real tokens per row), its first boundary >= it."""
+    return np.asarray(boundaries)[np.searchsorted(boundaries, lengths, side="left")]
 
-        length = padded_length(tf.reduce_max(tf.reduce_sum(tf.cast(mask, tf.int32), axis=-1)), boundaries)
-    return {key: value[:, :length] if key in sequence_keys else value for key, value in features.items()}
+
+def trim_to_bucket(features, boundaries):
+    """A batch of `(batch, sequence_length, ...)` tensors padded to full length, cut to the bucket of
+    its longest real `padding_mask` row (inside `tf.data` maps)."""
+    import tensorflow as tf
+
+    longest = tf.reduce_max(tf.reduce_sum(tf.cast(features["padding_mask"], tf.int32), axis=-1))
+    length = padded_length(longest, boundaries)
+    return {key: value[:, :length] for key, value in features.items()}

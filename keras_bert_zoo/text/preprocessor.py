@@ -1,6 +1,7 @@
 """Strings or sentence pairs -> the integer inputs of a BERT backbone.
 
-Built from tensorflow-text's `combine_segments` and `WaterfallTrimmer`; TensorFlow is imported on first call only.
+Built from tensorflow-text's `combine_segments` and `WaterfallTrimmer`; TensorFlow is
+imported on first call only.
 """
 
 import keras
@@ -56,7 +57,7 @@ def preprocessor_from_config(cls, config):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
-class BertPreprocessor:
+class BertPreprocessor(padding_lib.BucketPadding):
     """Strings or sentence pairs -> {"token_ids", "segment_ids", "padding_mask"} for a BERT backbone.
 
     A single segment becomes `[CLS] a [SEP]`; a pair `(a, b)` becomes
@@ -92,8 +93,7 @@ class BertPreprocessor:
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
         self.truncate = truncate
-        self.boundaries = padding_lib.bucket_boundaries(sequence_length, padding, length_buckets)
-        self.padding, self.length_buckets = padding, length_buckets
+        self._set_padding(padding, length_buckets)
 
     def __call__(self, x):
         """Returns a dict of int32 `token_ids`, int32 `segment_ids`, bool `padding_mask`.
@@ -147,7 +147,7 @@ class BertPreprocessor:
 
     def get_config(self):
         return {"tokenizer": self.tokenizer.get_config(), "sequence_length": self.sequence_length,
-                "truncate": self.truncate, **padding_lib.padding_config(self)}
+                "truncate": self.truncate, **self.padding_config()}
 
     from_config = classmethod(preprocessor_from_config)
 

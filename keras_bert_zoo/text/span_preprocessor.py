@@ -48,7 +48,7 @@ class SpanFeatures:
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
-class BertSpanPreprocessor:
+class BertSpanPreprocessor(padding_lib.BucketPadding):
     """Questions and contexts (and answers, for training) -> windows for `BertQuestionAnswerer`.
 
     Args:
@@ -90,12 +90,11 @@ class BertSpanPreprocessor:
         self.sequence_length = sequence_length
         self.doc_stride = doc_stride
         self.max_question_length = max_question_length
-        self.boundaries = padding_lib.bucket_boundaries(sequence_length, padding, length_buckets)
-        self.padding, self.length_buckets = padding, length_buckets
+        self._set_padding(padding, length_buckets)
 
     def trim(self, inputs):
-        """Backbone inputs of a batch of windows (numpy or tensors), cut to the batch's bucket."""
-        return padding_lib.trim_to_bucket(inputs, self.boundaries, inputs.keys())
+        """Backbone inputs of a batch of windows (tensors, in `tf.data`), cut to the batch's bucket."""
+        return padding_lib.trim_to_bucket(inputs, self.boundaries)
 
     def __call__(self, questions, contexts, answers=None, ids=None):
         """Windows of every (question, context) pair.
@@ -176,7 +175,7 @@ class BertSpanPreprocessor:
     def get_config(self):
         return {"tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
                 "sequence_length": self.sequence_length, "doc_stride": self.doc_stride,
-                "max_question_length": self.max_question_length, **padding_lib.padding_config(self)}
+                "max_question_length": self.max_question_length, **self.padding_config()}
 
     from_config = classmethod(preprocessor_from_config)
 

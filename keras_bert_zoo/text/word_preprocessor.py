@@ -19,13 +19,14 @@ from keras_bert_zoo.text.tokenizer import BertTokenizer, _tf
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
-class BertTokenClassifierPreprocessor:
+class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
     """Words (and word labels) -> `{"token_ids", "segment_ids", "padding_mask"}` (and aligned labels).
 
     Each sentence becomes `[CLS] pieces of word 1 ... pieces of word n [SEP]`, padded to the
-    batch's longest rounded up to a bucket (or to `sequence_length`, see `text.padding`). A sentence with more pieces is cut after `sequence_length - 2` pieces:
-    the words whose first piece is cut off get no position (-1 in `encode`'s positions) and
-    no training label; `BertTokenClassifier.predict` gives them its outside label. A word that
+    batch's longest rounded up to a bucket (or to `sequence_length`, see `text.padding`). A
+    sentence with more pieces is cut after `sequence_length - 2` pieces: the words whose first
+    piece is cut off get no position (-1 in `encode`'s positions) and no training label;
+    `BertTokenClassifier.predict` gives them its outside label. A word that
     the tokenizer turns into nothing (only control or zero-width characters, or "") becomes
     one `[UNK]` piece, so every word that fits has a first piece.
 
@@ -52,8 +53,7 @@ class BertTokenClassifierPreprocessor:
                              f"got {sequence_length!r}")
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
-        self.boundaries = padding_lib.bucket_boundaries(sequence_length, padding, length_buckets)
-        self.padding, self.length_buckets = padding, length_buckets
+        self._set_padding(padding, length_buckets)
 
     def __call__(self, words, labels=None):
         """Backbone inputs, or `(inputs, label_ids, sample_weight)` when `labels` are given.
@@ -135,7 +135,7 @@ class BertTokenClassifierPreprocessor:
 
     def get_config(self):
         return {"tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
-                "sequence_length": self.sequence_length, **padding_lib.padding_config(self)}
+                "sequence_length": self.sequence_length, **self.padding_config()}
 
     from_config = classmethod(preprocessor_from_config)
 
