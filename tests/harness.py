@@ -122,3 +122,15 @@ def small_vocabulary(size):
 
     words = (builtin_directory() / "bert_en_uncased_vocab.txt").read_text().splitlines()
     return words[:1] + words[100:104] + words[1996:1996 + size - 5]
+
+
+def assert_preprocessed_as_hf(outputs, hf, a, b=None, length=None, padding="longest"):
+    """Equal to transformers' ids, which are padded to the longest; ours are padded further, to
+    the next multiple of 16 (the default buckets) within `length`, or to `length`."""
+    expected = hf(a, b, padding="longest", truncation="longest_first", max_length=length)
+    longest = np.shape(expected["input_ids"])[-1]
+    width = length if padding == "max_length" else min(-(-longest // 16) * 16, length)
+    assert np.shape(outputs["token_ids"])[-1] == width
+    pad = [(0, 0)] * (np.ndim(expected["input_ids"]) - 1) + [(0, width - longest)]
+    for ours, theirs in (("token_ids", "input_ids"), ("segment_ids", "token_type_ids"), ("padding_mask", "attention_mask")):
+        np.testing.assert_array_equal(outputs[ours], np.pad(np.array(expected[theirs]), pad).astype(np.asarray(outputs[ours]).dtype))

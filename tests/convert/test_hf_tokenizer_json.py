@@ -43,11 +43,8 @@ def test_checkpoint_without_vocab_txt_tokenizes_and_predicts_as_transformers(tmp
     classifier = BertClassifier.from_preset(checkpoint, sequence_length=24)
     assert classifier.preprocessor is not None
     for x in (TEXTS, PAIRS):
-        ours = classifier.preprocessor(x)
-        expected = reference(*(x if isinstance(x, tuple) else (x,)), padding="max_length", max_length=24,
-                             truncation=True)
-        np.testing.assert_array_equal(np.asarray(ours["token_ids"]), expected["input_ids"])
-        np.testing.assert_array_equal(np.asarray(ours["segment_ids"]), expected["token_type_ids"])
+        harness.assert_preprocessed_as_hf(classifier.preprocessor(x), reference,
+                                          *(x if isinstance(x, tuple) else (x,)), length=24)
     # Not all [UNK]: the options above decide which words are found.
     assert len(set(np.asarray(classifier.preprocessor(TEXTS)["token_ids"]).ravel())) > 10
     batch = reference(TEXTS, padding=True, return_tensors="pt")
@@ -64,8 +61,7 @@ def test_saved_preset_of_such_a_checkpoint_writes_vocab_txt(tmp_path):
     assert spec["tokenizer"]["vocabulary"] == "vocab.txt"
     assert (tmp_path / "preset" / "vocab.txt").read_text().splitlines() == VOCABULARY
     restored = BertClassifier.from_preset(tmp_path / "preset")
-    expected = reference(TEXTS, padding="max_length", max_length=24)["input_ids"]
-    np.testing.assert_array_equal(np.asarray(restored.preprocessor(TEXTS)["token_ids"]), expected)
+    harness.assert_preprocessed_as_hf(restored.preprocessor(TEXTS), reference, TEXTS, length=24)
 
 
 def test_normalizer_options_win_over_a_config_without_them(tmp_path):

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import harness
+
 tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tensorflow_text")
 transformers = pytest.importorskip("transformers")
@@ -35,18 +37,6 @@ def sentences(count, seed, max_words=25):
     return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, max_words))) for _ in range(count)]
 
 
-def assert_same_as_hf(outputs, hf, a, b=None, length=None, padding="longest"):
-    """Equal to transformers' ids, which are padded to the longest; ours are padded further, to
-    the next multiple of 16 (the default buckets) within `length`, or to `length`."""
-    expected = hf(a, b, padding="longest", truncation="longest_first", max_length=length)
-    longest = np.shape(expected["input_ids"])[-1]
-    width = length if padding == "max_length" else min(-(-longest // 16) * 16, length)
-    assert np.shape(outputs["token_ids"])[-1] == width
-    pad = [(0, 0)] * (np.ndim(expected["input_ids"]) - 1) + [(0, width - longest)]
-    for ours, theirs in (("token_ids", "input_ids"), ("segment_ids", "token_type_ids"), ("padding_mask", "attention_mask")):
-        np.testing.assert_array_equal(outputs[ours], np.pad(np.array(expected[theirs]), pad).astype(np.asarray(outputs[ours]).dtype))
-
-
 @pytest.mark.parametrize("padding", ["longest", "max_length"])
 @pytest.mark.parametrize("length", [3, 4, 5, 8, 16, 64])
 def test_single_segment_matches_hugging_face(tokenizer, hf, length, padding):
@@ -55,7 +45,7 @@ def test_single_segment_matches_hugging_face(tokenizer, hf, length, padding):
     assert outputs["token_ids"].shape[0] == 100
     assert (outputs["token_ids"].dtype, outputs["segment_ids"].dtype, outputs["padding_mask"].dtype) == (
         tf.int32, tf.int32, tf.bool)
-    assert_same_as_hf(outputs, hf, texts, length=length, padding=padding)
+    harness.assert_preprocessed_as_hf(outputs, hf, texts, length=length, padding=padding)
 
 
 @pytest.mark.parametrize("length", [3, 4, 5, 8, 9, 16, 33, 64])
@@ -64,7 +54,7 @@ def test_pairs_match_hugging_face_longest_first(tokenizer, hf, length):
     # segment, both (with odd and even budgets), and empty segments.
     a, b = sentences(200, seed=length), sentences(200, seed=length + 1000)
     outputs = BertPreprocessor(tokenizer, sequence_length=length)((a, b))
-    assert_same_as_hf(outputs, hf, a, b, length=length)
+    harness.assert_preprocessed_as_hf(outputs, hf, a, b, length=length)
 
 
 def test_pair_truncation_cases_spelled_out(tokenizer, hf):
@@ -73,7 +63,7 @@ def test_pair_truncation_cases_spelled_out(tokenizer, hf):
     cases = [(long, short), (short, long), (long, long), (long, long[:13]), (short, short)]
     a, b = [c[0] for c in cases], [c[1] for c in cases]
     outputs = pre((a, b))
-    assert_same_as_hf(outputs, hf, a, b, length=10)
+    harness.assert_preprocessed_as_hf(outputs, hf, a, b, length=10)
     first = (outputs["segment_ids"].numpy() == 0) & outputs["padding_mask"].numpy()
     second = outputs["segment_ids"].numpy() == 1
     # [CLS] and the first [SEP] are in the first segment, the last [SEP] in the second.
@@ -85,10 +75,10 @@ def test_single_strings_give_unbatched_outputs(tokenizer, hf):
     pre = BertPreprocessor(tokenizer, sequence_length=12, padding="max_length")
     single = pre("Hello world!")
     assert single["token_ids"].shape == (12,)
-    assert_same_as_hf(single, hf, "Hello world!", length=12, padding="max_length")
+    harness.assert_preprocessed_as_hf(single, hf, "Hello world!", length=12, padding="max_length")
     pair = pre(("How old are you?", "I am six."))
     assert pair["token_ids"].shape == (12,) and pair["segment_ids"].shape == (12,)
-    assert_same_as_hf(pair, hf, "How old are you?", "I am six.", length=12, padding="max_length")
+    harness.assert_preprocessed_as_hf(pair, hf, "How old are you?", "I am six.", length=12, padding="max_length")
     np.testing.assert_array_equal(pre(["Hello world!"])["token_ids"][0], single["token_ids"])
 
 
