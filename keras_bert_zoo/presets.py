@@ -2,7 +2,8 @@
 
 Every source is turned into the same spec, a dict with
   backbone:  {"class_name", "config"}       constructor arguments
-  tokenizer: {"class_name", "vocabulary", "config"} or None
+  tokenizer: {"class_name", "files", "config"} or None  (files: {constructor argument:
+             file name}, e.g. {"vocabulary": "vocab.txt"}; null when not shipped)
   task:      {"class_name", "config"} or None (a saved or converted task head)
   preprocessor: {"sequence_length", "class_name", "config"} or None (config: the
                 preprocessor's other options, e.g. a QA preprocessor's doc_stride)
@@ -22,7 +23,6 @@ from keras_bert_zoo import weights_io
 PRESET_FILE = "preset.json"
 BACKBONE_WEIGHTS = "backbone.safetensors"
 TASK_WEIGHTS = "task.safetensors"
-VOCABULARY_FILE = "vocab.txt"
 HF_SCHEME = "hf://"
 
 
@@ -175,28 +175,28 @@ class ResolvedPreset:
             raise ValueError(f"Preset {self.name!r} was resolved without weights.")
 
     def has_tokenizer(self):
-        """Whether the preset's tokenizer can be built here (its vocabulary is at hand)."""
-        return bool((self.spec.get("tokenizer") or {}).get("vocabulary"))
+        """Whether the preset's tokenizer can be built here (its files are at hand)."""
+        return bool(_tokenizer_files(self.spec.get("tokenizer") or {}))
 
     def build_tokenizer(self):
         entry = self.spec.get("tokenizer")
         if not entry:
             raise ValueError(f"Preset {self.name!r} has no tokenizer.")
-        vocabulary = entry.get("vocabulary")
-        if vocabulary is None:
+        files = _tokenizer_files(entry)
+        if not files:
             raise ValueError(
-                f"The vocabulary of preset {self.name!r} is not shipped with keras-bert-zoo, so it "
-                f"cannot be tokenized offline. Load it with load_weights=True where the Hugging "
-                f"Face Hub is reachable (the checkpoint brings its vocab.txt or tokenizer.json), or "
-                f"pass a local checkpoint directory that holds one."
+                f"The tokenizer files of preset {self.name!r} are not shipped with keras-bert-zoo, so "
+                f"it cannot be tokenized offline. Load it with load_weights=True where the Hugging "
+                f"Face Hub is reachable (the checkpoint brings its tokenizer files), or pass a local "
+                f"checkpoint directory that holds them."
             )
         root = self.directory or builtin_directory()
         import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes; TensorFlow loads lazily)
 
         cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
-        # `vocabulary` names a vocab.txt or a Hugging Face tokenizer.json; the tokenizer reads
-        # either, and save() writes vocab.txt whichever it was.
-        return cls(vocabulary=str(root / vocabulary), **entry.get("config", {}))
+        # `files` maps constructor arguments to file names (BERT: a vocab.txt or a Hugging Face
+        # tokenizer.json, which the tokenizer reads either way; save() writes the tokenizer's own).
+        return cls(**{argument: str(root / name) for argument, name in files.items()}, **entry.get("config", {}))
 
     def sequence_length(self, default=512):
         return (self.spec.get("preprocessor") or {}).get("sequence_length", default)
@@ -236,18 +236,21 @@ def save(directory, backbone, tokenizer=None, task=None, preprocessor=None, back
         "preprocessor": _preprocessor_entry(preprocessor),
     }
     if tokenizer is not None:
-        tokenizer.save_vocabulary(directory)
-        config = {k: v for k, v in tokenizer.get_config().items() if k != "vocabulary"}
-        spec["tokenizer"] = {
-            "class_name": type(tokenizer).__name__,
-            "vocabulary": VOCABULARY_FILE,
-            "config": config,
-        }
+        files = tokenizer.save_assets(directory)
+        config = {k: v for k, v in tokenizer.get_config().items() if k not in files}
+        spec["tokenizer"] = {"class_name": type(tokenizer).__name__, "files": files, "config": config}
     weights_io.save_variables(directory / BACKBONE_WEIGHTS, backbone.weights)
     if task is not None:
         spec["task"] = {"class_name": type(task).__name__, "config": task.head_config()}
         weights_io.save_variables(directory / TASK_WEIGHTS, task.head_weights())
     (directory / PRESET_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+
+
+def _tokenizer_files(entry):
+    """{constructor argument: file name} of a preset's tokenizer entry; None when they are not shipped.
+    Presets saved before the entry was generic name a BERT vocabulary only."""
+    return entry.get("files") if "files" in entry else ({"vocabulary": entry["vocabulary"]}
+                                                         if entry.get("vocabulary") else None)
 
 
 def _preprocessor_entry(preprocessor):

@@ -133,7 +133,7 @@ class HFCheckpoint:
         if found is None:
             return None
         vocabulary, options = found
-        return {"class_name": "BertTokenizer", "vocabulary": vocabulary, "config": options}
+        return {"class_name": "BertTokenizer", "files": {"vocabulary": vocabulary}, "config": options}
 
     def load(self, backbone, task=None):
         """Assign every backbone weight (and the task head's); report leftovers by name."""

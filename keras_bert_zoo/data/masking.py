@@ -30,7 +30,7 @@ round(rate * sequence length), and with whole words counts words, not pieces, ag
 the batch; only the per-example random draw is a `tf.map_fn` (one stateless op per example).
 """
 
-from keras_bert_zoo.text.tokenizer import BertTokenizer
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 
 def check_rate(name, value):
@@ -55,7 +55,7 @@ class MaskedLMMasker:
     """Selects and corrupts tokens for masked-LM pretraining; call it in `tf.data.Dataset.map`.
 
     Args:
-        tokenizer: the `BertTokenizer` of the ids (special ids, vocabulary, "##" pieces).
+        tokenizer: the tokenizer of the ids (special ids, vocabulary, where words start).
         max_predictions_per_seq: at most this many predictions per sequence (the `P` of the
             outputs, which are padded to it).
         masking_rate: the fraction of tokens to predict (BERT: 0.15).
@@ -71,8 +71,7 @@ class MaskedLMMasker:
 
     def __init__(self, tokenizer, max_predictions_per_seq=20, masking_rate=0.15, whole_word_masking=False,
                  seed=0, mask_token_rate=0.8, random_token_rate=0.1):
-        if not isinstance(tokenizer, BertTokenizer):
-            raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
+        check_tokenizer(tokenizer)
         check_int("max_predictions_per_seq", max_predictions_per_seq, 1)
         for name, rate in (("masking_rate", masking_rate), ("mask_token_rate", mask_token_rate),
                            ("random_token_rate", random_token_rate)):
@@ -87,12 +86,11 @@ class MaskedLMMasker:
         self.whole_word_masking, self.seed = whole_word_masking, seed
         self.mask_token_rate, self.random_token_rate = mask_token_rate, random_token_rate
         self.mask_token_id, self.pad_token_id = tokenizer.mask_token_id, tokenizer.pad_token_id
-        self._unselectable = [tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id]
-        specials = {tokenizer.pad_token_id, tokenizer.unk_token_id, tokenizer.cls_token_id,
-                    tokenizer.sep_token_id, tokenizer.mask_token_id}
-        vocabulary = tokenizer.vocabulary
-        self._random_ids = [i for i in range(len(vocabulary)) if i not in specials]
-        self._continuation = [token.startswith("##") for token in vocabulary]
+        layout = tokenizer.layout
+        self._unselectable = sorted({layout.start_id, layout.end_id, *layout.between_ids, tokenizer.pad_token_id})
+        specials = set(tokenizer.special_token_ids)
+        self._random_ids = [i for i in range(tokenizer.vocabulary_size) if i not in specials]
+        self._continuation = [not start for start in tokenizer.word_starts()]
 
     def __call__(self, token_ids, example_index):
         """Masks one example or a batch.

@@ -9,6 +9,7 @@ import json
 import pathlib
 
 from keras_bert_zoo.text import BertTokenizer
+from keras_bert_zoo.text.tokenizer_base import Tokenizer
 
 TOKENIZER_OPTIONS = "tokenizer.json"
 
@@ -16,8 +17,8 @@ TOKENIZER_OPTIONS = "tokenizer.json"
 def save_tokenizer(tokenizer, directory):
     """Write `vocab.txt` and `tokenizer.json` (options) into `directory`."""
     directory = pathlib.Path(directory)
-    tokenizer.save_vocabulary(directory)
-    options = {key: value for key, value in tokenizer.get_config().items() if key != "vocabulary"}
+    files = tokenizer.save_assets(directory)
+    options = {key: value for key, value in tokenizer.get_config().items() if key not in files}
     (directory / TOKENIZER_OPTIONS).write_text(json.dumps(options, indent=2) + "\n")
 
 
@@ -76,7 +77,7 @@ def prepare_pretraining_data(corpus, output, tokenizer, max_sequence_length=128,
     from keras_bert_zoo.data.pretraining_examples import create_instances
     from keras_bert_zoo.data.pretraining_shards import write_instances, write_masked_examples
 
-    if not isinstance(tokenizer, BertTokenizer):
+    if not isinstance(tokenizer, Tokenizer):
         tokenizer = load_tokenizer(tokenizer)
     instances = create_instances(read_documents(corpus), tokenizer, max_sequence_length=max_sequence_length,
                                  short_seq_prob=short_seq_prob,

@@ -16,7 +16,7 @@ import pathlib
 from keras_bert_zoo.data.masking import MaskedLMMasker, check_int, check_rate, check_seed
 from keras_bert_zoo.data.pretraining_shards import (FORMAT, MANIFEST, vocabulary_fingerprint, write_instances,
                                                     write_masked_examples)
-from keras_bert_zoo.text.tokenizer import BertTokenizer
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 __all__ = ["pretraining_dataset", "read_manifest", "write_instances", "write_masked_examples"]
 
@@ -86,7 +86,7 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
 
     Args:
         files_or_directory: a directory of shards, or a list of shard files (see `read_manifest`).
-        tokenizer: the `BertTokenizer` the shards were written with (checked on the manifest).
+        tokenizer: the tokenizer the shards were written with (checked on the manifest).
         batch_size: examples per batch.
         sequence_length: L; at least the longest example of the shards.
         max_predictions_per_seq, masking_rate, whole_word_masking: as in `MaskedLMMasker`;
@@ -103,8 +103,7 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
     """
     import tensorflow as tf
 
-    if not isinstance(tokenizer, BertTokenizer):
-        raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
+    check_tokenizer(tokenizer)
     check_int("batch_size", batch_size, 1)
     check_int("sequence_length", sequence_length, 3)
     check_int("max_predictions_per_seq", max_predictions_per_seq, 1)

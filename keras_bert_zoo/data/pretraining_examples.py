@@ -35,7 +35,7 @@ import weakref
 import numpy as np
 
 from keras_bert_zoo.data.masking import check_int, check_rate, check_seed
-from keras_bert_zoo.text.tokenizer import BertTokenizer
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 # Sentences per tokenizer call: one call over many documents costs little more than over one.
 _SENTENCES_PER_CALL = 2048
@@ -71,8 +71,7 @@ def create_instances(documents, tokenizer, max_sequence_length=128, short_seq_pr
         >>> for instance in create_instances(documents, tokenizer, max_sequence_length=64):
         ...     print(tokenizer.detokenize(instance["token_ids"]), instance["next_sentence_label"])
     """
-    if not isinstance(tokenizer, BertTokenizer):
-        raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
+    check_tokenizer(tokenizer)
     if not isinstance(next_sentence_prediction, bool):
         raise TypeError(f"`next_sentence_prediction` must be a bool, got {next_sentence_prediction!r}")
     # Room for [CLS], the [SEP]s and a target of at least 2 tokens (1 per segment).
@@ -159,13 +158,13 @@ class _Builder:
     """Instances of one document at a time; holds the options and the random generator."""
 
     def __init__(self, tokenizer, max_sequence_length, short_seq_prob, rng):
-        self.cls_id, self.sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+        self.layout = tokenizer.layout
         self.max_sequence_length, self.short_seq_prob, self.rng = max_sequence_length, short_seq_prob, rng
 
     def pairs(self, window, index):
         """NSP instances of `window[index]`, random B segments from the other documents of `window`."""
         document = window[index]
-        room = self.max_sequence_length - 3  # [CLS] A [SEP] B [SEP]
+        room = self.max_sequence_length - self.layout.special_tokens(2)
         chunk, length, target, i = [], 0, self._target(room), 0
         while i < len(document):
             chunk.append(document[i])
@@ -186,7 +185,7 @@ class _Builder:
 
     def singles(self, document):
         """Single-segment instances: contiguous sentences of `document` up to the target length."""
-        room = self.max_sequence_length - 2  # [CLS] A [SEP]
+        room = self.max_sequence_length - self.layout.special_tokens(1)
         chunk, target = [], self._target(room)
         for number, sentence in enumerate(document):
             chunk.extend(sentence)
@@ -210,9 +209,8 @@ class _Builder:
 
     def _instance(self, a, b, label, room):
         a, b = self._truncate(a, b, room)
-        second = [*b, self.sep_id] if b else []
-        instance = {"token_ids": [self.cls_id, *a, self.sep_id, *second],
-                    "segment_ids": [0] * (len(a) + 2) + [1] * len(second)}
+        token_ids, segment_ids = self.layout.pack_lists([a, b] if b else [a])
+        instance = {"token_ids": token_ids, "segment_ids": segment_ids}
         if label is not None:
             instance["next_sentence_label"] = label
         return instance

@@ -19,7 +19,7 @@ import pathlib
 import numpy as np
 
 from keras_bert_zoo.data.masking import MaskedLMMasker, check_int
-from keras_bert_zoo.text.tokenizer import BertTokenizer
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 MANIFEST = "manifest.json"
 FORMAT = "keras_bert_zoo.pretraining_examples/1"
@@ -41,7 +41,7 @@ def write_instances(instances, directory, tokenizer, num_shards=8, options=None)
         instances: an iterable of dicts with `token_ids`, `segment_ids` and, for all or none
             of them, `next_sentence_label`; read once.
         directory: a new or empty directory.
-        tokenizer: the `BertTokenizer` of the ids (recorded as a vocabulary fingerprint).
+        tokenizer: the tokenizer of the ids (recorded as a vocabulary fingerprint).
         num_shards: the number of TFRecord files.
         options: a JSON-serializable dict stored in the manifest as is.
 
@@ -115,8 +115,7 @@ class _ShardWriter:
     def __init__(self, directory, tokenizer, num_shards, options, static_masking):
         import tensorflow as tf
 
-        if not isinstance(tokenizer, BertTokenizer):
-            raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
+        check_tokenizer(tokenizer)
         check_int("num_shards", num_shards, 1)
         self.directory = pathlib.Path(directory)
         if self.directory.exists() and (not self.directory.is_dir() or any(self.directory.iterdir())):

@@ -1,13 +1,14 @@
-"""Strings or sentence pairs -> the integer inputs of a BERT backbone.
+"""Strings or sentence pairs -> the integer inputs of a backbone.
 
-Built from tensorflow-text's `combine_segments` and `WaterfallTrimmer`; TensorFlow is
-imported on first call only.
+Truncation on ragged ops (and tensorflow-text's `WaterfallTrimmer`), the special tokens placed by
+the tokenizer's layout (`text.packer`); TensorFlow is imported on first call only.
 """
 
 import keras
 
 from keras_bert_zoo.text import padding as padding_lib
 from keras_bert_zoo.text.tokenizer import BertTokenizer, _row_ids, _tf, to_string_tensor
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 TRUNCATE_MODES = ("longest_first", "waterfall")
 
@@ -72,8 +73,9 @@ class BertPreprocessor(padding_lib.BucketPadding):
     text to any Keras backend.
 
     Args:
-        tokenizer: a `BertTokenizer`.
-        sequence_length: length of the outputs, special tokens included (>= 3).
+        tokenizer: a `BertTokenizer` (any of the zoo's tokenizers: its layout places the
+            special tokens).
+        sequence_length: the most tokens per sequence, special tokens included.
         truncate: "longest_first" (Hugging Face's default: shorten the longer
             segment first) or "waterfall" (shorten the last segment first).
         padding: "longest" (each batch to its longest sequence, rounded up to
@@ -83,11 +85,11 @@ class BertPreprocessor(padding_lib.BucketPadding):
 
     def __init__(self, tokenizer, sequence_length=512, truncate="longest_first", padding="longest",
                  length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
-        if not isinstance(tokenizer, BertTokenizer):
-            raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
-        if type(sequence_length) is not int or sequence_length < 3:
-            raise ValueError(f"`sequence_length` must be an int >= 3 (room for [CLS] and two [SEP]), "
-                             f"got {sequence_length!r}")
+        check_tokenizer(tokenizer)
+        shortest = tokenizer.layout.special_tokens(2)
+        if type(sequence_length) is not int or sequence_length < shortest:
+            raise ValueError(f"`sequence_length` must be an int >= {shortest} (room for the special tokens "
+                             f"of a pair), got {sequence_length!r}")
         if truncate not in TRUNCATE_MODES:
             raise ValueError(f"`truncate` must be one of {TRUNCATE_MODES}, got {truncate!r}")
         self.tokenizer = tokenizer
@@ -112,17 +114,12 @@ class BertPreprocessor(padding_lib.BucketPadding):
         tokenized = self.tokenizer(tf.concat(segments, axis=0))
         size = tf.shape(segments[0], out_type=tf.int64)[0]
         tokenized = [tokenized[:size], tokenized[size:]] if len(segments) == 2 else [tokenized]
-        # Room left once [CLS] and one [SEP] per segment are in.
-        budget = self.sequence_length - 1 - len(tokenized)
+        budget = self.sequence_length - self.tokenizer.layout.special_tokens(len(tokenized))
         if self.truncate == "longest_first":
             trimmed = _longest_first(tokenized, budget)
         else:  # fill the budget in segment order: the last segment is cut first
             trimmed = tf_text.WaterfallTrimmer(max_seq_length=budget).trim(tokenized)
-        token_ids, segment_ids = tf_text.combine_segments(
-            trimmed,
-            start_of_sequence_id=self.tokenizer.cls_token_id,
-            end_of_segment_id=self.tokenizer.sep_token_id,
-        )
+        token_ids, segment_ids = self.tokenizer.layout.pack_ragged(trimmed)
         outputs = padding_lib.pad_ragged(token_ids, segment_ids, self.tokenizer.pad_token_id, self.boundaries)
         if scalar:
             outputs = {k: v[0] for k, v in outputs.items()}

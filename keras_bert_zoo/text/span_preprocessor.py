@@ -20,7 +20,7 @@ import numpy as np
 
 from keras_bert_zoo.text import padding as padding_lib
 from keras_bert_zoo.text.preprocessor import preprocessor_from_config
-from keras_bert_zoo.text.tokenizer import BertTokenizer
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 # BERT's SQuAD setting: 384 tokens, window starts 128 apart, questions cut to 64 tokens.
 _STRIDE_FRACTION = 3
@@ -52,7 +52,7 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
     """Questions and contexts (and answers, for training) -> windows for `BertQuestionAnswerer`.
 
     Args:
-        tokenizer: a `BertTokenizer`.
+        tokenizer: a `BertTokenizer` (any of the zoo's tokenizers).
         sequence_length: tokens per window, special tokens included.
         doc_stride: tokens between the starts of consecutive windows of one context (default
             `sequence_length // 3`, 128 at BERT's 384). A larger stride than a window holds
@@ -72,20 +72,21 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
 
     def __init__(self, tokenizer, sequence_length=384, doc_stride=None, max_question_length=None,
                  padding="longest", length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
-        if not isinstance(tokenizer, BertTokenizer):
-            raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
-        if type(sequence_length) is not int or sequence_length < 4:
-            raise ValueError(f"`sequence_length` must be an int >= 4 ([CLS], two [SEP] and one context "
-                             f"token), got {sequence_length!r}")
+        check_tokenizer(tokenizer)
+        specials = tokenizer.layout.special_tokens(2)
+        if type(sequence_length) is not int or sequence_length < specials + 2:
+            raise ValueError(f"`sequence_length` must be an int >= {specials + 2} (the special tokens, a "
+                             f"question token and a context token), got {sequence_length!r}")
         if doc_stride is None:
             doc_stride = max(1, sequence_length // _STRIDE_FRACTION)
         if max_question_length is None:
-            max_question_length = max(1, min(_MAX_QUESTION_LENGTH, (sequence_length - 3) // 2))
+            max_question_length = max(1, min(_MAX_QUESTION_LENGTH, (sequence_length - specials) // 2))
         if type(doc_stride) is not int or doc_stride < 1:
             raise ValueError(f"`doc_stride` must be a positive int, got {doc_stride!r}")
-        if type(max_question_length) is not int or not 1 <= max_question_length <= sequence_length - 4:
-            raise ValueError(f"`max_question_length` must be an int in [1, sequence_length - 4 = "
-                             f"{sequence_length - 4}] (room for one context token), got {max_question_length!r}")
+        most = sequence_length - specials - 1
+        if type(max_question_length) is not int or not 1 <= max_question_length <= most:
+            raise ValueError(f"`max_question_length` must be an int in [1, {most}] (room for the special "
+                             f"tokens and one context token), got {max_question_length!r}")
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
         self.doc_stride = doc_stride
@@ -129,8 +130,9 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
             if answers is not None and answers[index] is not None:
                 span = _answer_tokens(context, starts, ends, *answers[index], ids[index])
             for first, last in self._windows(len(token_ids), len(question_ids)):
+                base = self.tokenizer.layout.segment_start(1, len(question_ids)) - first
                 rows.append((index, question_ids, token_ids[first:last], starts[first:last],
-                             ends[first:last], _window_label(span, first, last, len(question_ids))))
+                             ends[first:last], _window_label(span, first, last, base)))
         return self._assemble(rows, with_labels=answers is not None)
 
     def _tokenize(self, texts):
@@ -143,7 +145,7 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
     def _windows(self, num_tokens, question_length):
         """`[first, last)` context token ranges covering every token, consecutive starts at most
         `doc_stride` apart; one empty window for an empty context."""
-        size = self.sequence_length - 3 - question_length
+        size = self.sequence_length - self.tokenizer.layout.special_tokens(2) - question_length
         first = 0
         while True:
             last = min(first + size, num_tokens)
@@ -153,20 +155,18 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
             first += min(self.doc_stride, last - first)
 
     def _assemble(self, rows, with_labels):
-        length, tokenizer = self.sequence_length, self.tokenizer
-        token_ids = np.full((len(rows), length), tokenizer.pad_token_id, "int32")
+        length, layout = self.sequence_length, self.tokenizer.layout
+        token_ids = np.full((len(rows), length), self.tokenizer.pad_token_id, "int32")
         segment_ids = np.zeros((len(rows), length), "int32")
         padding_mask = np.zeros((len(rows), length), bool)
         offsets = np.full((len(rows), length, 2), -1, "int32")
         positions = np.zeros((len(rows), 2), "int32")
         for row, (_, question, window, starts, ends, label) in enumerate(rows):
-            base = len(question) + 2  # [CLS] question [SEP]
-            end = base + len(window) + 1  # window [SEP]
-            token_ids[row, :end] = [tokenizer.cls_token_id, *question, tokenizer.sep_token_id,
-                                    *window, tokenizer.sep_token_id]
-            segment_ids[row, base:end] = 1
-            padding_mask[row, :end] = True
-            offsets[row, base:end - 1, 0], offsets[row, base:end - 1, 1] = starts, ends
+            ids, segments = layout.pack_lists([question, window])
+            base = layout.segment_start(1, len(question))  # the window's first token
+            token_ids[row, :len(ids)], segment_ids[row, :len(ids)] = ids, segments
+            padding_mask[row, :len(ids)] = True
+            offsets[row, base:base + len(window), 0], offsets[row, base:base + len(window), 1] = starts, ends
             positions[row] = label
         labels = {"start_logits": positions[:, 0], "end_logits": positions[:, 1]} if with_labels else None
         inputs = {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
@@ -212,9 +212,9 @@ def _answer_tokens(context, starts, ends, answer_start, text, example_id):
     return first, last
 
 
-def _window_label(span, first, last, question_length):
-    """Answer positions in a window holding context tokens `[first, last)`, else `[CLS]` (0, 0)."""
+def _window_label(span, first, last, base):
+    """Answer positions in a window holding context tokens `[first, last)` (context token i at
+    position i + base), else the start token's (0, 0)."""
     if span is None or span[0] < first or span[1] >= last:
         return 0, 0
-    base = question_length + 2 - first
     return span[0] + base, span[1] + base

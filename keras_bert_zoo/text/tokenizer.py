@@ -18,6 +18,8 @@ import re
 import keras
 
 from keras_bert_zoo.text import hf_files
+from keras_bert_zoo.text.packer import SegmentLayout
+from keras_bert_zoo.text.tokenizer_base import Tokenizer
 
 
 def _char_class(ranges):
@@ -128,7 +130,7 @@ def _merge(groups, pieces, single, ids, ends, shift):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
-class BertTokenizer:
+class BertTokenizer(Tokenizer):
     """WordPiece tokenizer on tensorflow-text.
 
     Gives the ids of `transformers.BertTokenizerFast(...)(text, add_special_tokens=False)`.
@@ -167,11 +169,16 @@ class BertTokenizer:
 
     vocabulary = property(lambda self: list(self._vocabulary))
     vocabulary_size = property(lambda self: len(self._vocabulary))
-    cls_token_id = property(lambda self: self._ids["[CLS]"])
-    sep_token_id = property(lambda self: self._ids["[SEP]"])
+    cls_token_id = start_token_id = property(lambda self: self._ids["[CLS]"])
+    sep_token_id = end_token_id = property(lambda self: self._ids["[SEP]"])
     pad_token_id = property(lambda self: self._ids["[PAD]"])
     mask_token_id = property(lambda self: self._ids["[MASK]"])
     unk_token_id = property(lambda self: self._ids[self.unknown_token])
+    layout = property(lambda self: SegmentLayout(self.cls_token_id, self.sep_token_id))
+
+    def word_starts(self):
+        """Per vocabulary id: whether the token begins a word (WordPiece marks the others "##")."""
+        return [not token.startswith("##") for token in self._vocabulary]
 
     def token_to_id(self, token):
         if token not in self._ids:
@@ -272,12 +279,13 @@ class BertTokenizer:
     def from_config(cls, config):
         return cls(**config)
 
-    def save_vocabulary(self, directory):
-        """Writes `directory/vocab.txt` (one token per line); returns its path."""
+    def save_assets(self, directory):
+        """Writes `directory/vocab.txt` (one token per line); returns the preset's record of it,
+        `{"vocabulary": "vocab.txt"}`."""
         path = pathlib.Path(directory) / "vocab.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(token + "\n" for token in self._vocabulary), encoding="utf-8")
-        return str(path)
+        return {"vocabulary": path.name}
 
     @classmethod
     def from_hf_dir(cls, directory):

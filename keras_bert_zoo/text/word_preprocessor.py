@@ -15,7 +15,8 @@ import keras
 
 from keras_bert_zoo.text import padding as padding_lib
 from keras_bert_zoo.text.preprocessor import preprocessor_from_config
-from keras_bert_zoo.text.tokenizer import BertTokenizer, _tf
+from keras_bert_zoo.text.tokenizer import _tf
+from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -31,7 +32,7 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
     one `[UNK]` piece, so every word that fits has a first piece.
 
     Args:
-        tokenizer: a `BertTokenizer`.
+        tokenizer: a `BertTokenizer` (any of the zoo's tokenizers).
         sequence_length: the most tokens per sentence, `[CLS]` and `[SEP]` included (>= 3).
         padding: "longest" (each batch to its longest, rounded up to `length_buckets`) or
             "max_length" (always `sequence_length`).
@@ -46,10 +47,10 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
 
     def __init__(self, tokenizer, sequence_length=512, padding="longest",
                  length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
-        if not isinstance(tokenizer, BertTokenizer):
-            raise TypeError(f"`tokenizer` must be a BertTokenizer, got {type(tokenizer).__name__}")
-        if type(sequence_length) is not int or sequence_length < 3:
-            raise ValueError(f"`sequence_length` must be an int >= 3 ([CLS], a word and [SEP]), "
+        check_tokenizer(tokenizer)
+        shortest = tokenizer.layout.special_tokens(1) + 1
+        if type(sequence_length) is not int or sequence_length < shortest:
+            raise ValueError(f"`sequence_length` must be an int >= {shortest} (the special tokens and a word), "
                              f"got {sequence_length!r}")
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
@@ -82,11 +83,10 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
         empty = pieces.row_lengths() == 0
         unknown = tf.fill([tf.reduce_sum(tf.cast(empty, tf.int32))], self.tokenizer.unk_token_id)
         pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(unknown, tf.cast(empty, tf.int64))], axis=1)
-        budget = self.sequence_length - 2
+        layout = self.tokenizer.layout
+        budget = self.sequence_length - layout.special_tokens(1)
         tokens = tf.RaggedTensor.from_row_splits(pieces, words.row_splits).merge_dims(1, 2)[:, :budget]
-        edge = tf.ones([tokens.nrows(), 1], tf.int32)
-        token_ids = tf.concat([edge * self.tokenizer.cls_token_id, tokens, edge * self.tokenizer.sep_token_id],
-                              axis=1)
+        token_ids, _ = layout.pack_ragged([tokens])
         features = padding_lib.pad_ragged(token_ids, None, self.tokenizer.pad_token_id, self.boundaries)
         # Offset of each word's first piece in its sentence: cumulative piece counts, restarted
         # at every sentence.
@@ -94,7 +94,8 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
         sentence_starts = tf.gather(tf.concat([starts, [tf.reduce_sum(pieces.row_lengths())]], 0),
                                     words.row_splits[:-1])
         offsets = starts - tf.gather(sentence_starts, words.value_rowids())
-        positions = words.with_flat_values(tf.cast(tf.where(offsets < budget, offsets + 1, -1), tf.int32))
+        first = layout.segment_start(0)
+        positions = words.with_flat_values(tf.cast(tf.where(offsets < budget, offsets + first, -1), tf.int32))
         if single:
             return {key: value[0] for key, value in features.items()}, positions[0]
         return features, positions

@@ -58,7 +58,7 @@ def test_saved_preset_of_such_a_checkpoint_writes_vocab_txt(tmp_path):
     classifier = BertClassifier.from_preset(checkpoint, sequence_length=24)
     classifier.save_to_preset(tmp_path / "preset")
     spec = json.loads((tmp_path / "preset" / "preset.json").read_text())
-    assert spec["tokenizer"]["vocabulary"] == "vocab.txt"
+    assert spec["tokenizer"]["files"] == {"vocabulary": "vocab.txt"}
     assert (tmp_path / "preset" / "vocab.txt").read_text().splitlines() == VOCABULARY
     restored = BertClassifier.from_preset(tmp_path / "preset")
     harness.assert_preprocessed_as_hf(restored.preprocessor(TEXTS), reference, TEXTS, length=24)

@@ -107,7 +107,7 @@ def test_class_names_are_checked(tokenizer):
 def test_a_backbone_from_a_preset_keeps_its_tokenizer(tmp_path):
     backbone = BertBackbone.from_preset("bert_tiny", load_weights=False)
     backbone.save_to_preset(tmp_path)
-    assert json.loads((tmp_path / "preset.json").read_text())["tokenizer"]["vocabulary"] == "vocab.txt"
+    assert json.loads((tmp_path / "preset.json").read_text())["tokenizer"]["files"] == {"vocabulary": "vocab.txt"}
     classifier = BertClassifier.from_preset(tmp_path, num_classes=2, sequence_length=16)
     assert classifier.preprocessor.tokenizer.vocabulary == backbone.tokenizer.vocabulary
     assert classifier.predict(["a text"], verbose=0).shape == (1, 2)

@@ -105,7 +105,7 @@ def test_known_difference_unicode_14_capitals_are_not_lowercased(tmp_path):
     # vocabulary that holds the lowercase letter, Hugging Face finds it and we do not. If this
     # fails, TensorFlow caught up: drop the exception from the docstring.
     vocab = BertTokenizer(VOCAB.read_text(encoding="utf-8").split("\n")[:-1] + ["\U00010597"])
-    hf = hf_tokenizer(True, vocab_file=vocab.save_vocabulary(tmp_path))
+    hf = hf_tokenizer(True, vocab_file=str(tmp_path / vocab.save_assets(tmp_path)["vocabulary"]))
     assert hf.convert_ids_to_tokens(hf("\U00010570", add_special_tokens=False)["input_ids"]) == ["\U00010597"]
     assert vocab.id_to_token(int(vocab("\U00010570")[0])) == "[UNK]"
 
@@ -204,9 +204,10 @@ def test_config_round_trip_and_keras_serialization():
     assert isinstance(restored, BertTokenizer) and restored(texts).to_list() == tok(texts).to_list()
 
 
-def test_save_vocabulary_and_from_hf_dir(tmp_path):
+def test_save_assets_and_from_hf_dir(tmp_path):
     tok = BertTokenizer(VOCAB)
-    path = tok.save_vocabulary(tmp_path / "saved")
+    assert tok.save_assets(tmp_path / "saved") == {"vocabulary": "vocab.txt"}
+    path = tmp_path / "saved" / "vocab.txt"
     assert Path(path).read_text(encoding="utf-8") == VOCAB.read_text(encoding="utf-8")
     assert BertTokenizer(path).vocabulary == tok.vocabulary
 
@@ -218,7 +219,7 @@ def test_save_vocabulary_and_from_hf_dir(tmp_path):
         ours = BertTokenizer.from_hf_dir(directory)
         assert ours.lowercase is lowercase
         assert ours(texts).to_list() == [hf(texts[0], add_special_tokens=False)["input_ids"]]
-        tok.save_vocabulary(directory)  # the vocab.txt of a classic checkpoint
+        tok.save_assets(directory)  # the vocab.txt of a classic checkpoint
         assert BertTokenizer.from_hf_dir(directory)(texts).to_list() == ours(texts).to_list()
     with pytest.raises(ValueError, match="vocab.txt"):
         BertTokenizer.from_hf_dir(tmp_path / "missing")
