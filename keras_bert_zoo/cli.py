@@ -51,28 +51,41 @@ def _presets(args):
     print("\n".join(preset_table(rows)))
 
 
-def _import_hf(args):
+def _load_model(preset, sequence_length=None):
+    """(model, backbone): the task a preset (or checkpoint) holds, else its backbone (with its tokenizer)."""
     import keras
 
     import keras_bert_zoo.tasks  # noqa: F401 (registers the task classes looked up below)
     from keras_bert_zoo import presets
 
-    resolved = presets.resolve(args.checkpoint)
-    if resolved.checkpoint is None:
-        raise SystemExit(f"{args.checkpoint} is not a Hugging Face checkpoint.")
+    resolved = presets.resolve(preset)
     task_entry = resolved.spec.get("task")
     if task_entry:
         task_class = keras.saving.get_registered_object(f"keras_bert_zoo>{task_entry['class_name']}")
-        model = task_class.from_preset(resolved.directory, sequence_length=args.sequence_length)
-        model.save_to_preset(args.output)
-        backbone = model.backbone
-    else:
-        model = backbone = resolved.build_backbone()
-        resolved.load_weights(backbone)
-        tokenizer = resolved.build_tokenizer() if resolved.spec.get("tokenizer") else None
-        backbone.save_to_preset(args.output, tokenizer=tokenizer)
+        model = task_class.from_preset(resolved.directory or preset, sequence_length=sequence_length)
+        return model, model.backbone
+    backbone = resolved.build_backbone()
+    resolved.load_weights(backbone)
+    backbone.tokenizer = resolved.build_tokenizer() if resolved.has_tokenizer() else None
+    return backbone, backbone
+
+
+def _import_hf(args):
+    from keras_bert_zoo import presets
+
+    if presets.resolve(args.checkpoint).checkpoint is None:  # before any weights are read
+        raise SystemExit(f"{args.checkpoint} is not a Hugging Face checkpoint.")
+    model, backbone = _load_model(args.checkpoint, args.sequence_length)
+    model.save_to_preset(args.output)
     print(f"wrote {type(model).__name__} ({backbone.count_params():,} backbone parameters) "
           f"to {args.output}")
+
+
+def _export_hf(args):
+    model, backbone = _load_model(args.model)
+    model.save_to_huggingface(args.output)
+    print(f"wrote {type(model).__name__} ({backbone.count_params():,} backbone parameters) as a "
+          f"Hugging Face checkpoint to {args.output}")
 
 
 def parser():
@@ -94,6 +107,14 @@ def parser():
     convert.add_argument("--sequence-length", type=int, default=None,
                          help="the preprocessor's sequence length saved in the preset")
     convert.set_defaults(run=_import_hf)
+    export = add_subcommand(commands, "export-hf", "write a Hugging Face checkpoint",
+                            "Write a keras-bert-zoo preset or model directory as a Hugging Face checkpoint "
+                            "(config.json, model.safetensors, the tokenizer's files) that transformers' "
+                            "AutoModel classes load: a task becomes its architecture (a classifier "
+                            "BertForSequenceClassification, ...), a backbone BertModel.")
+    export.add_argument("model", help="preset name or directory (saved by save_to_preset or fine-tuning)")
+    export.add_argument("output", help="checkpoint directory to write")
+    export.set_defaults(run=_export_hf)
     cli_pretraining.add_commands(commands)
     cli_finetuning.add_commands(commands)
     return result

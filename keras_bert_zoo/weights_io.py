@@ -26,7 +26,8 @@ def assign(variable, array, source_name):
     variable.assign(array.astype(variable.dtype))
 
 
-def _to_numpy(variable):
+def to_numpy(variable):
+    """A variable's value as a numpy array (half precision widened to float32)."""
     value = variable.value
     # numpy has no bfloat16; half-precision weights are stored widened.
     if variable.dtype in ("bfloat16", "float16"):
@@ -38,10 +39,15 @@ def _to_numpy(variable):
 
 def save_variables(path, variables):
     """Write `variables` to a safetensors file, one tensor per variable path."""
+    save_tensors(path, {key: to_numpy(variable) for key, variable in _keyed(variables).items()},
+                 metadata={"format": "keras_bert_zoo"})
+
+
+def save_tensors(path, tensors, metadata):
+    """Write numpy arrays by name to a safetensors file readable by everyone who can read new files."""
     from safetensors.numpy import save_file
 
-    tensors = {key: _to_numpy(variable) for key, variable in _keyed(variables).items()}
-    save_file(tensors, str(path), metadata={"format": "keras_bert_zoo"})
+    save_file(tensors, str(path), metadata=metadata)
     # save_file writes a private (0600) temporary file and renames it; give the
     # file the mode any other new file gets, so shared presets stay readable.
     os.chmod(path, _new_file_mode())

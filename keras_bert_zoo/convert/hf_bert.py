@@ -1,5 +1,8 @@
 """Hugging Face `transformers` BERT <-> BertBackbone: config and weight names."""
 
+MODEL_TYPE = "bert"  # config.json's model_type
+ARCHITECTURE_PREFIX = "Bert"  # of BertModel, BertForMaskedLM, ... (see convert.architectures)
+BACKBONE_CLASS = "BertBackbone"
 SUPPORTED_ACTIVATIONS = ("gelu",)
 
 
@@ -36,35 +39,6 @@ def hf_config(backbone_config):
     dropout = backbone_config.get("dropout", 0.1)
     return {**config, "hidden_act": "gelu", "position_embedding_type": "absolute",
             "hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
-
-
-def task_spec(config):
-    """The zoo task matching the checkpoint's `architectures`, or None."""
-    architectures = config.get("architectures") or []
-    num_labels = config.get("num_labels") or len(config.get("id2label") or {}) or 2
-    if "BertForSequenceClassification" in architectures:
-        # transformers regresses when there is one label (or problem_type says so).
-        problem = config.get("problem_type") or ("regression" if num_labels == 1 else None)
-        if problem == "regression":
-            return {"class_name": "BertClassifier", "config": {"num_classes": 1}}
-        task_config = {"num_classes": num_labels, "labels": _label_names(config, num_labels)}
-        if problem == "multi_label_classification":
-            task_config["multi_label"] = True
-        return {"class_name": "BertClassifier", "config": task_config}
-    if "BertForTokenClassification" in architectures:
-        return {"class_name": "BertTokenClassifier", "config": {"num_classes": num_labels,
-                                                               "labels": _label_names(config, num_labels)}}
-    for architecture, task in HEAD_ONLY_TASKS:
-        if architecture in architectures:
-            return {"class_name": task, "config": {}}
-    return None
-
-
-def _label_names(config, num_labels):
-    """The checkpoint's label names in id order, or None when they are transformers' LABEL_i defaults."""
-    id2label = {int(key): value for key, value in (config.get("id2label") or {}).items()}
-    names = [id2label.get(index, f"LABEL_{index}") for index in range(num_labels)]
-    return None if names == [f"LABEL_{index}" for index in range(num_labels)] else names
 
 
 def _dense(prefix, layer):
@@ -145,13 +119,6 @@ POOLERLESS_ARCHITECTURES = (
     "BertForQuestionAnswering",
 )
 MODEL_PREFIX = "bert."
-# Hugging Face architecture -> zoo task, for tasks whose heads take no arguments.
-HEAD_ONLY_TASKS = (
-    ("BertForPreTraining", "BertPretrainer"),
-    ("BertForMaskedLM", "BertMaskedLM"),
-    ("BertForQuestionAnswering", "BertQuestionAnswerer"),
-    ("BertForMultipleChoice", "BertMultipleChoice"),
-)
 # Tasks whose head has no weights (a sentence-transformers embedder pools and normalizes).
 WEIGHTLESS_HEADS = ("BertTextEmbedder",)
 # Tasks whose head is one dense layer (`task.head.dense`), by the Hugging Face name of that layer.

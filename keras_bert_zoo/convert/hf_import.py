@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_bert_zoo import weights_io
-from keras_bert_zoo.convert import hf_bert, sentence_transformers
+from keras_bert_zoo.convert import architectures, hf_bert, sentence_transformers
 from keras_bert_zoo.text import hf_files
 
 FAMILIES = {"bert": hf_bert}
@@ -117,7 +117,7 @@ class HFCheckpoint:
             "name": str(self.directory),
             "backbone": self.family.backbone_spec(self.config),
             "tokenizer": self._tokenizer_spec(),
-            "task": self.family.task_spec(self.config),
+            "task": architectures.task_spec(self.config, self.family.ARCHITECTURE_PREFIX),
             "preprocessor": None,
             **sentence_transformers.spec_entries(self.directory),
         }

@@ -49,3 +49,21 @@ def spec_entries(directory):
     length = json.loads(st_config.read_text()).get("max_seq_length") if st_config.is_file() else None
     preprocessor = {"sequence_length": int(length), "class_name": "BertPreprocessor", "config": {}} if length else None
     return {"task": {"class_name": "BertTextEmbedder", "config": config}, "preprocessor": preprocessor}
+
+
+def write_modules(directory, embedder, max_seq_length):
+    """`spec_entries`' inverse: the modules.json, Pooling config and sentence_bert_config.json
+    with which sentence-transformers embeds as `embedder` (a `BertTextEmbedder`) does."""
+    directory = Path(directory)
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    if embedder.normalize:
+        modules.append({"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"})
+        (directory / "2_Normalize").mkdir(exist_ok=True)
+    (directory / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
+    (directory / "1_Pooling").mkdir(exist_ok=True)
+    pooling = {"word_embedding_dimension": embedder.backbone.get_config()["hidden_dim"],
+               **{key: mode == embedder.pooling for key, mode in POOLING_KEYS.items()}}
+    (directory / "1_Pooling" / "config.json").write_text(json.dumps(pooling, indent=2) + "\n")
+    (directory / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": max_seq_length, "do_lower_case": False}, indent=2) + "\n")

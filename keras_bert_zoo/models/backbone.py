@@ -90,3 +90,10 @@ class Backbone(keras.Model):
         """Write `preset.json`, `backbone.safetensors` and the vocabulary of `tokenizer`
         (default: the tokenizer of the preset this backbone was loaded from, if any)."""
         presets.save(directory, backbone=self, tokenizer=tokenizer or self.tokenizer)
+
+    def save_to_huggingface(self, directory, tokenizer=None):
+        """Write a Hugging Face checkpoint (config.json, model.safetensors and the files of
+        `tokenizer`, default the preset's) that `transformers.AutoModel` loads to the same outputs."""
+        from keras_bert_zoo.convert.hf_export import save_to_huggingface
+
+        return save_to_huggingface(self, directory, tokenizer=tokenizer)

@@ -262,6 +262,14 @@ class Task(InputAdaptingModel):
             backbone_config=backbone_config,
         )
 
+    def save_to_huggingface(self, directory):
+        """Write a Hugging Face checkpoint (config.json, model.safetensors, the tokenizer's files)
+        that `transformers`' matching `AutoModelFor...` loads to the same logits; see
+        `convert.hf_export.save_to_huggingface`."""
+        from keras_bert_zoo.convert.hf_export import save_to_huggingface
+
+        return save_to_huggingface(self, directory)
+
     def _require_preprocessor(self, what):
         """The preprocessor, or an error saying that `what` (e.g. "fill_mask") needs one."""
         if self.preprocessor is None:

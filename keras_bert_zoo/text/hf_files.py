@@ -1,7 +1,8 @@
-"""What a Hugging Face BERT tokenizer directory says: its vocabulary and its options.
+"""What a Hugging Face BERT tokenizer directory says: its vocabulary and its options (both ways).
 
-Plain JSON reading (no TensorFlow); `BertTokenizer.from_hf_dir` and the
-checkpoint reader (`convert.hf_import`) both go through `tokenizer_files`.
+Plain JSON (no TensorFlow); `BertTokenizer.from_hf_dir` and the checkpoint reader
+(`convert.hf_import`) both go through `tokenizer_files`, and the exporter through
+`tokenizer_config`, its inverse.
 """
 
 import json
@@ -59,3 +60,13 @@ def tokenizer_files(directory):
         "unknown_token": unk["content"] if isinstance(unk, dict) else unk,  # dict: an AddedToken
         "max_chars_per_word": int(model.get("max_input_chars_per_word", 100)),
     }
+
+
+def tokenizer_config(options, model_max_length):
+    """The tokenizer_config.json of a `BertTokenizer` with `options` (its config): what
+    `tokenizer_files` reads back, and what `transformers.AutoTokenizer` builds a BertTokenizer from
+    next to vocab.txt."""
+    return {"tokenizer_class": "BertTokenizer", "do_lower_case": options["lowercase"],
+            "strip_accents": options["strip_accents"], "tokenize_chinese_chars": options["tokenize_chinese_chars"],
+            "unk_token": options["unknown_token"], "sep_token": "[SEP]", "pad_token": "[PAD]",
+            "cls_token": "[CLS]", "mask_token": "[MASK]", "model_max_length": model_max_length}

@@ -11,6 +11,7 @@ letters that TensorFlow's NFD splits; marks that survive accent stripping are no
 with these are unknown either way in vocabularies without those letters.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -286,6 +287,13 @@ class BertTokenizer(Tokenizer):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(token + "\n" for token in self._vocabulary), encoding="utf-8")
         return {"vocabulary": path.name}
+
+    def save_to_huggingface(self, directory, model_max_length=512):
+        """Writes vocab.txt and tokenizer_config.json, which `transformers.AutoTokenizer` loads as
+        the same tokenizer (ids equal), and `from_hf_dir` reads back."""
+        self.save_assets(directory)
+        config = hf_files.tokenizer_config(self.get_config(), model_max_length)
+        (pathlib.Path(directory) / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")
 
     @classmethod
     def from_hf_dir(cls, directory):
