@@ -1,5 +1,6 @@
 """Checks shared by every backbone and task test: a family's test is a config plus calls."""
 
+import dataclasses
 import pathlib
 
 import numpy as np
@@ -15,6 +16,75 @@ TINY_BERT = dict(
     intermediate_dim=32,
     max_sequence_length=32,
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One row of the family matrix: what the shared backbone, task and converter tests need.
+
+    Attributes:
+        name: the test id.
+        backbone_class: the backbone's class name in `keras_bert_zoo`.
+        config: a tiny config of it.
+        converter: the module name in `keras_bert_zoo.convert` (config and weight names).
+        tasks: the task classes the family has heads for.
+    """
+
+    name: str
+    backbone_class: str
+    config: dict
+    converter: str
+    tasks: tuple
+
+    def backbone(self, **overrides):
+        import keras_bert_zoo
+
+        return getattr(keras_bert_zoo, self.backbone_class)(**{**self.config, **overrides})
+
+    @property
+    def vocabulary_size(self):
+        return self.config["vocabulary_size"]
+
+    @property
+    def input_names(self):
+        return ("token_ids", "segment_ids", "padding_mask") if self.segments else ("token_ids", "padding_mask")
+
+    @property
+    def segments(self):
+        return self.backbone_class == "BertBackbone"
+
+    @property
+    def pooled(self):
+        """Whether the backbone has a pooler (a `pooled_output`)."""
+        return self.backbone_class == "BertBackbone"
+
+    def inputs(self, batch=3, length=10, seed=0):
+        """`backbone_inputs` with the keys this family's backbone takes."""
+        inputs = backbone_inputs(self.vocabulary_size, batch, length, seed)
+        return {name: inputs[name] for name in self.input_names}
+
+    def hf_config(self, **options):
+        """The transformers config of `config` (through the family's converter), with `options`."""
+        import importlib
+
+        import transformers
+
+        converter = importlib.import_module(f"keras_bert_zoo.convert.{self.converter}")
+        return transformers.AutoConfig.for_model(converter.MODEL_TYPE, **converter.hf_config(self.config), **options)
+
+    @property
+    def hf_prefix(self):
+        import importlib
+
+        return importlib.import_module(f"keras_bert_zoo.convert.{self.converter}").ARCHITECTURE_PREFIX
+
+
+_EVERY_TASK = ("BertClassifier", "BertTokenClassifier", "BertQuestionAnswerer", "BertMultipleChoice", "BertMaskedLM",
+               "BertTextEmbedder")
+FAMILIES = [
+    Family("bert", "BertBackbone", TINY_BERT, "hf_bert", _EVERY_TASK + ("BertPretrainer",)),
+    Family("distil_bert", "DistilBertBackbone", TINY_BERT, "hf_distil_bert", _EVERY_TASK),
+]
 
 
 def numpy_tree(x):
@@ -43,23 +113,27 @@ def check_weights_exist_at_construction(model):
     assert all(variable.shape is not None for variable in model.weights)
 
 
-def check_backbone_shapes(backbone, hidden_dim, vocabulary_size):
+def check_backbone_shapes(backbone, family):
+    hidden_dim = family.config["hidden_dim"]
     for length in (4, 11):
-        out = numpy_tree(backbone(backbone_inputs(vocabulary_size, batch=2, length=length)))
+        out = numpy_tree(backbone(family.inputs(batch=2, length=length)))
         assert out["sequence_output"].shape == (2, length, hidden_dim)
-        assert out["pooled_output"].shape == (2, hidden_dim)
+        assert sorted(out) == sorted(["sequence_output"] + ["pooled_output"] * family.pooled)
+        if family.pooled:
+            assert out["pooled_output"].shape == (2, hidden_dim)
         assert np.all(np.isfinite(out["sequence_output"]))
 
 
-def check_padding_invariance(backbone, vocabulary_size):
+def check_padding_invariance(backbone, family):
     """Extra padding must not change the outputs at real tokens."""
-    inputs = backbone_inputs(vocabulary_size, batch=2, length=8)
+    inputs = family.inputs(batch=2, length=8)
     padded = {key: np.pad(value, ((0, 0), (0, 5))) for key, value in inputs.items()}
     short = numpy_tree(backbone(inputs))
     long = numpy_tree(backbone(padded))
     mask = inputs["padding_mask"][..., None].astype(bool)
     assert max_abs_diff(short["sequence_output"] * mask, long["sequence_output"][:, :8] * mask) < 1e-5
-    assert max_abs_diff(short["pooled_output"], long["pooled_output"]) < 1e-5
+    if family.pooled:
+        assert max_abs_diff(short["pooled_output"], long["pooled_output"]) < 1e-5
 
 
 def check_config_round_trip(model):

@@ -1,5 +1,7 @@
 """Hugging Face `transformers` BERT <-> BertBackbone: config and weight names."""
 
+from keras_bert_zoo.convert import mapping
+
 MODEL_TYPE = "bert"  # config.json's model_type
 ARCHITECTURE_PREFIX = "Bert"  # of BertModel, BertForMaskedLM, ... (see convert.architectures)
 BACKBONE_CLASS = "BertBackbone"
@@ -41,57 +43,31 @@ def hf_config(backbone_config):
             "hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
 
 
-def _dense(prefix, layer):
-    # torch.nn.Linear stores (out, in); a Keras kernel is (in, out).
-    return [(f"{prefix}.weight", layer.kernel, True), (f"{prefix}.bias", layer.bias, False)]
-
-
-def _layer_norm(prefix, layer):
-    return [(f"{prefix}.weight", layer.gamma, False), (f"{prefix}.bias", layer.beta, False)]
+EMBEDDINGS = [
+    ("embeddings.word_embeddings.weight", "embeddings.token_embedding.embeddings"),
+    ("embeddings.position_embeddings.weight", "embeddings.position_embedding.embeddings"),
+    ("embeddings.token_type_embeddings.weight", "embeddings.segment_embedding.embeddings"),
+    ("embeddings.LayerNorm", "embeddings.layer_norm"),
+]
+# TransformerBlock sublayer -> its name in a BERT layer.
+BLOCK_NAMES = {
+    "attention.query": "attention.self.query", "attention.key": "attention.self.key",
+    "attention.value": "attention.self.value", "attention.output_dense": "attention.output.dense",
+    "attention_layer_norm": "attention.output.LayerNorm", "intermediate": "intermediate.dense",
+    "output_dense": "output.dense", "output_layer_norm": "output.LayerNorm",
+}
 
 
 def backbone_weights(backbone):
     """(Hugging Face name, Keras variable, transpose?) for every backbone weight."""
-    embeddings = backbone.embeddings
-    pairs = [
-        ("embeddings.word_embeddings.weight", embeddings.token_embedding.embeddings, False),
-        ("embeddings.position_embeddings.weight", embeddings.position_embedding.embeddings, False),
-        ("embeddings.token_type_embeddings.weight", embeddings.segment_embedding.embeddings, False),
-        *_layer_norm("embeddings.LayerNorm", embeddings.layer_norm),
-    ]
-    for index, block in enumerate(backbone.transformer_layers):
-        prefix = f"encoder.layer.{index}"
-        attention = block.attention
-        pairs += _dense(f"{prefix}.attention.self.query", attention.query)
-        pairs += _dense(f"{prefix}.attention.self.key", attention.key)
-        pairs += _dense(f"{prefix}.attention.self.value", attention.value)
-        pairs += _dense(f"{prefix}.attention.output.dense", attention.output_dense)
-        pairs += _layer_norm(f"{prefix}.attention.output.LayerNorm", block.attention_layer_norm)
-        pairs += _dense(f"{prefix}.intermediate.dense", block.intermediate)
-        pairs += _dense(f"{prefix}.output.dense", block.output_dense)
-        pairs += _layer_norm(f"{prefix}.output.LayerNorm", block.output_layer_norm)
-    pairs += _dense("pooler.dense", backbone.pooler.dense)
-    return pairs
+    return (mapping.table(backbone, EMBEDDINGS)
+            + mapping.transformer_blocks("encoder.layer", backbone.transformer_layers, BLOCK_NAMES)
+            + mapping.table(backbone, [("pooler.dense", "pooler.dense")]))
 
 
 def head_weights(task):
     """(Hugging Face name, Keras variable, transpose?) for a task's head."""
-    name = type(task).__name__
-    if name in WEIGHTLESS_HEADS:
-        return []
-    if name in DENSE_HEADS:
-        return _dense(DENSE_HEADS[name], task.head.dense)
-    if name in ("BertMaskedLM", "BertPretrainer"):
-        head = task.masked_lm_head
-        pairs = [
-            *_dense("cls.predictions.transform.dense", head.dense),
-            *_layer_norm("cls.predictions.transform.LayerNorm", head.layer_norm),
-            ("cls.predictions.bias", head.output_bias, False),
-        ]
-        if name == "BertPretrainer":
-            pairs += _dense("cls.seq_relationship", task.next_sentence_head.dense)
-        return pairs
-    raise ValueError(f"No Hugging Face head mapping for {name}.")
+    return mapping.head_weights(task, HEADS)
 
 
 def optional_weights(config):
@@ -119,12 +95,16 @@ POOLERLESS_ARCHITECTURES = (
     "BertForQuestionAnswering",
 )
 MODEL_PREFIX = "bert."
-# Tasks whose head has no weights (a sentence-transformers embedder pools and normalizes).
-WEIGHTLESS_HEADS = ("BertTextEmbedder",)
-# Tasks whose head is one dense layer (`task.head.dense`), by the Hugging Face name of that layer.
-DENSE_HEADS = {
-    "BertClassifier": "classifier",
-    "BertTokenClassifier": "classifier",
-    "BertMultipleChoice": "classifier",
-    "BertQuestionAnswerer": "qa_outputs",
+_MASKED_LM = [("cls.predictions.transform.dense", "masked_lm_head.dense"),
+              ("cls.predictions.transform.LayerNorm", "masked_lm_head.layer_norm"),
+              ("cls.predictions.bias", "masked_lm_head.output_bias")]
+# Task -> its head's weights (a sentence-transformers embedder pools and normalizes: none).
+HEADS = {
+    "BertClassifier": [("classifier", "head.dense")],
+    "BertTokenClassifier": [("classifier", "head.dense")],
+    "BertMultipleChoice": [("classifier", "head.dense")],
+    "BertQuestionAnswerer": [("qa_outputs", "head.dense")],
+    "BertMaskedLM": _MASKED_LM,
+    "BertPretrainer": _MASKED_LM + [("cls.seq_relationship", "next_sentence_head.dense")],
+    "BertTextEmbedder": [],
 }

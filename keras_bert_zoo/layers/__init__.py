@@ -3,7 +3,8 @@
 from keras_bert_zoo.layers.attention import SelfAttention
 from keras_bert_zoo.layers.embeddings import BertEmbeddings
 from keras_bert_zoo.layers.encoder import TransformerBlock
-from keras_bert_zoo.layers.heads import ClassificationHead, Pooler, SpanHead, TokenClassificationHead
+from keras_bert_zoo.layers.heads import (ClassificationHead, Pooler, PreClassifierHead, SpanHead,
+                                         TokenClassificationHead)
 from keras_bert_zoo.layers.pretraining_heads import MaskedLMHead, NextSentenceHead
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "MaskedLMHead",
     "NextSentenceHead",
     "Pooler",
+    "PreClassifierHead",
     "SelfAttention",
     "SpanHead",
     "TokenClassificationHead",

@@ -1,7 +1,15 @@
-"""Token + position + segment embeddings, as in BERT."""
+"""Token + position + segment embeddings, as in BERT (DistilBERT: no segments, optional sinusoids)."""
 
 import keras
+import numpy as np
 from keras import ops
+
+
+def sinusoidal_table(positions, width):
+    """The fixed position encodings of Vaswani et al. (2017) as DistilBERT lays them out: sines in
+    the even columns, cosines in the odd ones, at frequencies 10000^(-2i/width)."""
+    angles = np.arange(positions)[:, None] / np.power(10000.0, 2 * (np.arange(width) // 2) / width)[None, :]
+    return np.where(np.arange(width) % 2 == 0, np.sin(angles), np.cos(angles)).astype("float32")
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -20,6 +28,8 @@ class BertEmbeddings(keras.layers.Layer):
         dropout: dropout rate after the layer norm.
         layer_norm_epsilon: epsilon of the layer norm.
         initializer_range: stddev of the truncated-normal initializer.
+        sinusoidal_positions: fixed (not trained) sinusoidal position embeddings instead of
+            learned ones (DistilBERT's `sinusoidal_pos_embds`).
 
     Call arguments:
         token_ids: int tensor `(batch, sequence)`.
@@ -36,9 +46,11 @@ class BertEmbeddings(keras.layers.Layer):
         dropout=0.1,
         layer_norm_epsilon=1e-12,
         initializer_range=0.02,
+        sinusoidal_positions=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.sinusoidal_positions = sinusoidal_positions
         self.vocabulary_size = vocabulary_size
         self.hidden_dim = hidden_dim
         self.max_sequence_length = max_sequence_length
@@ -62,6 +74,10 @@ class BertEmbeddings(keras.layers.Layer):
         self.position_embedding = embedding(
             max_sequence_length, "position_embedding"
         )
+        if sinusoidal_positions:
+            self.position_embedding.embeddings_initializer = keras.initializers.Constant(
+                sinusoidal_table(max_sequence_length, hidden_dim))
+            self.position_embedding.trainable = False
         self.segment_embedding = (
             embedding(num_segments, "segment_embedding") if num_segments else None
         )
@@ -104,5 +120,6 @@ class BertEmbeddings(keras.layers.Layer):
             dropout=self.dropout,
             layer_norm_epsilon=self.layer_norm_epsilon,
             initializer_range=self.initializer_range,
+            sinusoidal_positions=self.sinusoidal_positions,
         )
         return config

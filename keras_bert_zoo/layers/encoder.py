@@ -1,8 +1,16 @@
-"""The post-LN transformer block of BERT."""
+"""The post-LN transformer block of BERT (and of DistilBERT, RoBERTa and ALBERT, as options)."""
 
 import keras
+from keras import ops
 
 from keras_bert_zoo.layers.attention import SelfAttention, dense
+
+# The feed-forward activations families use, by the name their configs give.
+ACTIVATIONS = {
+    "gelu": lambda x: ops.gelu(x, approximate=False),  # exact (erf), BERT's
+    "gelu_approximate": lambda x: ops.gelu(x, approximate=True),  # tanh, transformers' "gelu_new"
+    "relu": ops.relu,
+}
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -10,7 +18,7 @@ class TransformerBlock(keras.layers.Layer):
     """Self-attention and feed-forward sublayers, each followed by add + LayerNorm.
 
     This is BERT's post-LN arrangement: `LN(x + Dropout(Attention(x)))`, then
-    `LN(h + Dropout(FFN(h)))`, with an exact (erf) GELU in the feed-forward.
+    `LN(h + Dropout(FFN(h)))`, with an exact (erf) GELU in the feed-forward by default.
 
     Args:
         hidden_dim: model width.
@@ -19,6 +27,8 @@ class TransformerBlock(keras.layers.Layer):
         dropout: dropout on the sublayer outputs and attention probabilities.
         layer_norm_epsilon: epsilon of both layer norms.
         initializer_range: stddev of the kernel initializers.
+        activation: of the feed-forward: "gelu" (exact, erf), "gelu_approximate" (tanh, transformers'
+            "gelu_new") or "relu" (DistilBERT's option).
 
     Call arguments:
         x: `(batch, sequence, hidden_dim)`.
@@ -33,9 +43,13 @@ class TransformerBlock(keras.layers.Layer):
         dropout=0.1,
         layer_norm_epsilon=1e-12,
         initializer_range=0.02,
+        activation="gelu",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"`activation` must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.activation = activation
         self.hidden_dim = hidden_dim
         self.num_heads = num_heads
         self.intermediate_dim = intermediate_dim
@@ -49,10 +63,7 @@ class TransformerBlock(keras.layers.Layer):
         self.attention_layer_norm = keras.layers.LayerNormalization(
             epsilon=layer_norm_epsilon, dtype=policy, name="attention_layer_norm"
         )
-        # "gelu" in Keras is the exact erf form (approximate=False), as in BERT.
-        self.intermediate = dense(
-            intermediate_dim, initializer_range, policy, "intermediate", activation="gelu"
-        )
+        self.intermediate = dense(intermediate_dim, initializer_range, policy, "intermediate")
         self.output_dense = dense(hidden_dim, initializer_range, policy, "output")
         self.output_layer_norm = keras.layers.LayerNormalization(
             epsilon=layer_norm_epsilon, dtype=policy, name="output_layer_norm"
@@ -71,7 +82,7 @@ class TransformerBlock(keras.layers.Layer):
     def call(self, x, padding_mask, training=None):
         attended = self.attention(x, padding_mask, training=training)
         x = self.attention_layer_norm(x + self.dropout_layer(attended, training=training))
-        hidden = self.output_dense(self.intermediate(x))
+        hidden = self.output_dense(ACTIVATIONS[self.activation](self.intermediate(x)))
         return self.output_layer_norm(x + self.dropout_layer(hidden, training=training))
 
     def compute_output_shape(self, x_shape, padding_mask_shape=None):
@@ -86,5 +97,6 @@ class TransformerBlock(keras.layers.Layer):
             dropout=self.dropout,
             layer_norm_epsilon=self.layer_norm_epsilon,
             initializer_range=self.initializer_range,
+            activation=self.activation,
         )
         return config

@@ -77,6 +77,41 @@ class ClassificationHead(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
+class PreClassifierHead(ClassificationHead):
+    """DistilBERT's classification head, for a backbone without a pooler: a ReLU dense layer
+    (`pre_classifier`) on the first token, dropout, then the output dense layer.
+
+    Call arguments:
+        outputs: the backbone's output dict; `sequence_output` is used.
+    """
+
+    FEATURE = "sequence_output"
+
+    def __init__(self, num_classes, hidden_dim, dropout=0.1, initializer_range=0.02, **kwargs):
+        super().__init__(num_classes, dropout, initializer_range, **kwargs)
+        self.hidden_dim = hidden_dim
+        self.pre_classifier = dense(hidden_dim, initializer_range, self.dtype_policy, "pre_classifier", "relu")
+
+    def build(self, outputs_shape):
+        width = outputs_shape[self.FEATURE][-1]
+        self.pre_classifier.build((None, width))
+        self.dense.build((None, self.hidden_dim))
+        self.built = True
+
+    def call(self, outputs, training=None):
+        first = self.pre_classifier(outputs[self.FEATURE][:, 0, :])
+        return ops.cast(self.dense(self.dropout_layer(first, training=training)), "float32")
+
+    def compute_output_shape(self, outputs_shape):
+        return (outputs_shape[self.FEATURE][0], self.num_classes)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(hidden_dim=self.hidden_dim)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_bert_zoo")
 class TokenClassificationHead(ClassificationHead):
     """Dropout and a dense layer on every token of the sequence output (BERT's tagging head).
 
@@ -93,8 +128,8 @@ class TokenClassificationHead(ClassificationHead):
 class SpanHead(keras.layers.Layer):
     """Start and end logits of an answer span at every token (BERT's extractive QA head).
 
-    One dense layer with two outputs on the sequence output, no dropout (as
-    `BertForQuestionAnswering`).
+    One dense layer with two outputs on the sequence output, after dropout (none in
+    `BertForQuestionAnswering`, `qa_dropout` in DistilBERT's).
 
     Call arguments:
         outputs: the backbone's output dict; `sequence_output` is used.
@@ -102,17 +137,20 @@ class SpanHead(keras.layers.Layer):
     Returns a dict of float32 `start_logits` and `end_logits`, each `(batch, sequence)`.
     """
 
-    def __init__(self, initializer_range=0.02, **kwargs):
+    def __init__(self, initializer_range=0.02, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
         self.initializer_range = initializer_range
+        self.dropout = dropout
         self.dense = dense(2, initializer_range, self.dtype_policy, "dense")
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, outputs_shape):
         self.dense.build(outputs_shape["sequence_output"])
         self.built = True
 
-    def call(self, outputs):
-        logits = ops.cast(self.dense(outputs["sequence_output"]), "float32")
+    def call(self, outputs, training=None):
+        sequence = self.dropout_layer(outputs["sequence_output"], training=training)
+        logits = ops.cast(self.dense(sequence), "float32")
         return {"start_logits": logits[..., 0], "end_logits": logits[..., 1]}
 
     def compute_output_shape(self, outputs_shape):
@@ -121,5 +159,5 @@ class SpanHead(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(initializer_range=self.initializer_range)
+        config.update(initializer_range=self.initializer_range, dropout=self.dropout)
         return config

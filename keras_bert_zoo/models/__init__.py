@@ -2,5 +2,6 @@
 
 from keras_bert_zoo.models.backbone import Backbone
 from keras_bert_zoo.models.bert import BertBackbone
+from keras_bert_zoo.models.distil_bert import DistilBertBackbone
 
-__all__ = ["Backbone", "BertBackbone"]
+__all__ = ["Backbone", "BertBackbone", "DistilBertBackbone"]

@@ -1,8 +1,16 @@
-"""Base class of every backbone: config, presets, saving."""
+"""Base class of every backbone: config, presets, saving, the heads every family shares."""
 
 import keras
 
 from keras_bert_zoo import presets
+from keras_bert_zoo.layers import MaskedLMHead, SpanHead, TokenClassificationHead, TransformerBlock
+
+
+def transformer_layers(num_layers, hidden_dim, num_heads, intermediate_dim, dtype=None, **options):
+    """`num_layers` `TransformerBlock`s named `transformer_layer_{i}`; `options` are the block's
+    (dropout, layer_norm_epsilon, initializer_range, activation)."""
+    return [TransformerBlock(hidden_dim, num_heads, intermediate_dim, dtype=dtype, name=f"transformer_layer_{index}",
+                             **options) for index in range(num_layers)]
 
 
 class Backbone(keras.Model):
@@ -51,16 +59,26 @@ class Backbone(keras.Model):
         raise NotImplementedError(f"{type(self).__name__} has no classification head.")
 
     def token_classification_head(self, num_classes, dropout):
-        """The layer that turns this backbone's outputs into per-token class logits."""
-        raise NotImplementedError(f"{type(self).__name__} has no token classification head.")
+        """The layer that turns this backbone's outputs into per-token class logits: dropout and a
+        dense layer on every token (every family's)."""
+        return TokenClassificationHead(num_classes, dropout=dropout,
+                                       initializer_range=self._constructor_config["initializer_range"],
+                                       dtype=self.dtype_policy, name="token_classification_head")
 
-    def span_head(self):
+    def span_head(self, dropout=0.0):
         """The layer that turns this backbone's outputs into answer start/end logits."""
-        raise NotImplementedError(f"{type(self).__name__} has no span (question answering) head.")
+        return SpanHead(self._constructor_config["initializer_range"], dropout=dropout, dtype=self.dtype_policy,
+                        name="span_head")
 
     def masked_lm_head(self):
-        """The layer that predicts tokens at mask positions, tied to this backbone's embeddings."""
-        raise NotImplementedError(f"{type(self).__name__} has no masked language model head.")
+        """The layer that predicts tokens at mask positions, tied to this backbone's token embeddings
+        (`self.embeddings.token_embedding`): dense, GELU, LayerNorm, the embeddings and a bias."""
+        config = self._constructor_config
+        return MaskedLMHead(config["vocabulary_size"], config["hidden_dim"],
+                            token_embedding=self.embeddings.token_embedding,
+                            layer_norm_epsilon=config["layer_norm_epsilon"],
+                            initializer_range=config["initializer_range"], dtype=self.dtype_policy,
+                            name="masked_lm_head")
 
     def next_sentence_head(self):
         """The layer that turns the pooled output into next-sentence (or sentence-order) logits."""

@@ -3,17 +3,8 @@
 import keras
 from keras import ops
 
-from keras_bert_zoo.layers import (
-    BertEmbeddings,
-    ClassificationHead,
-    MaskedLMHead,
-    NextSentenceHead,
-    Pooler,
-    SpanHead,
-    TokenClassificationHead,
-    TransformerBlock,
-)
-from keras_bert_zoo.models.backbone import Backbone
+from keras_bert_zoo.layers import BertEmbeddings, ClassificationHead, NextSentenceHead, Pooler
+from keras_bert_zoo.models.backbone import Backbone, transformer_layers
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -72,19 +63,9 @@ class BertBackbone(Backbone):
             dtype=dtype,
             name="embeddings",
         )
-        transformer_layers = [
-            TransformerBlock(
-                hidden_dim,
-                num_heads,
-                intermediate_dim,
-                dropout=dropout,
-                layer_norm_epsilon=layer_norm_epsilon,
-                initializer_range=initializer_range,
-                dtype=dtype,
-                name=f"transformer_layer_{index}",
-            )
-            for index in range(num_layers)
-        ]
+        blocks = transformer_layers(num_layers, hidden_dim, num_heads, intermediate_dim, dropout=dropout,
+                                    layer_norm_epsilon=layer_norm_epsilon, initializer_range=initializer_range,
+                                    dtype=dtype)
         pooler = Pooler(hidden_dim, initializer_range, dtype=dtype, name="pooler")
 
         inputs = {
@@ -94,13 +75,13 @@ class BertBackbone(Backbone):
         }
         mask = ops.cast(inputs["padding_mask"], "bool")
         x = embeddings(inputs["token_ids"], inputs["segment_ids"])
-        for block in transformer_layers:
+        for block in blocks:
             x = block(x, mask)
         outputs = {"sequence_output": x, "pooled_output": pooler(x)}
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
         self._remember_config(config)
         self.embeddings = embeddings
-        self.transformer_layers = transformer_layers
+        self.transformer_layers = blocks
         self.pooler = pooler
 
     def classification_head(self, num_classes, dropout):
@@ -111,32 +92,6 @@ class BertBackbone(Backbone):
             initializer_range=config["initializer_range"],
             dtype=self.dtype_policy,
             name="classification_head",
-        )
-
-    def token_classification_head(self, num_classes, dropout):
-        return TokenClassificationHead(
-            num_classes,
-            dropout=dropout,
-            initializer_range=self._constructor_config["initializer_range"],
-            dtype=self.dtype_policy,
-            name="token_classification_head",
-        )
-
-    def span_head(self):
-        return SpanHead(
-            self._constructor_config["initializer_range"], dtype=self.dtype_policy, name="span_head"
-        )
-
-    def masked_lm_head(self):
-        config = self._constructor_config
-        return MaskedLMHead(
-            config["vocabulary_size"],
-            config["hidden_dim"],
-            token_embedding=self.embeddings.token_embedding,
-            layer_norm_epsilon=config["layer_norm_epsilon"],
-            initializer_range=config["initializer_range"],
-            dtype=self.dtype_policy,
-            name="masked_lm_head",
         )
 
     def next_sentence_head(self):

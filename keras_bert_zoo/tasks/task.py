@@ -152,7 +152,9 @@ class Task(InputAdaptingModel):
             raise ValueError(f"The preprocessor's sequence_length={length} is longer than the "
                              f"{positions} positions of the {type(self.backbone).__name__}; use a "
                              f"sequence_length of at most {positions}.")
-        self._preprocessor = preprocessor
+        # A backbone without segment embeddings (DistilBERT) takes no segment_ids.
+        self._preprocessor = preprocessor.for_backbone(self.backbone) if hasattr(preprocessor, "for_backbone") \
+            else preprocessor
 
     def head_config(self):
         """Constructor arguments other than the backbone and the preprocessor."""

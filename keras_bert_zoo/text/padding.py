@@ -38,20 +38,37 @@ def bucket_boundaries(sequence_length, padding="longest", length_buckets=DEFAULT
 
 class BucketPadding:
     """What the preprocessors share: `padding`, `length_buckets` and the `boundaries` they give
-    with the preprocessor's `sequence_length`."""
+    with the preprocessor's `sequence_length`, and whether `segment_ids` are among the outputs
+    (not for families without segment embeddings, such as DistilBERT)."""
 
-    def _set_padding(self, padding, length_buckets):
+    def _set_padding(self, padding, length_buckets, segment_ids=True):
         bucket_boundaries(self.sequence_length, padding, length_buckets)  # checks them
-        self.padding, self.length_buckets = padding, length_buckets
+        if not isinstance(segment_ids, bool):
+            raise TypeError(f"`segment_ids` must be a bool, got {segment_ids!r}")
+        self.padding, self.length_buckets, self.segment_ids = padding, length_buckets, segment_ids
 
     @property
     def boundaries(self):
         return bucket_boundaries(self.sequence_length, self.padding, self.length_buckets)
 
     def padding_config(self):
-        """The padding entries of the preprocessor's `get_config`."""
+        """The padding and output entries of the preprocessor's `get_config`."""
         buckets = self.length_buckets
-        return {"padding": self.padding, "length_buckets": list(buckets) if isinstance(buckets, tuple) else buckets}
+        return {"padding": self.padding, "length_buckets": list(buckets) if isinstance(buckets, tuple) else buckets,
+                "segment_ids": self.segment_ids}
+
+    def _selected(self, features):
+        """`features` without `segment_ids` if this preprocessor leaves them out."""
+        return features if self.segment_ids else {key: value for key, value in features.items() if key != "segment_ids"}
+
+    def for_backbone(self, backbone):
+        """This preprocessor, or a copy with the same tokenizer and options that gives `segment_ids`
+        exactly when `backbone` takes them."""
+        wanted = "segment_ids" in backbone.input
+        if wanted == self.segment_ids:
+            return self
+        options = {key: value for key, value in self.get_config().items() if key != "tokenizer"}
+        return type(self)(self.tokenizer, **{**options, "segment_ids": wanted})
 
 
 def padded_length(longest, boundaries):

@@ -81,10 +81,12 @@ class BertPreprocessor(padding_lib.BucketPadding):
         padding: "longest" (each batch to its longest sequence, rounded up to
             `length_buckets`) or "max_length" (always `sequence_length`).
         length_buckets: an int k (pad to multiples of k) or increasing lengths.
+        segment_ids: whether `segment_ids` are among the outputs (False for backbones without
+            segment embeddings; a task attaching the preprocessor sets it for its backbone).
     """
 
     def __init__(self, tokenizer, sequence_length=512, truncate="longest_first", padding="longest",
-                 length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
+                 length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS, segment_ids=True):
         check_tokenizer(tokenizer)
         shortest = tokenizer.layout.special_tokens(2)
         if type(sequence_length) is not int or sequence_length < shortest:
@@ -95,7 +97,7 @@ class BertPreprocessor(padding_lib.BucketPadding):
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
         self.truncate = truncate
-        self._set_padding(padding, length_buckets)
+        self._set_padding(padding, length_buckets, segment_ids)
 
     def __call__(self, x):
         """Returns a dict of int32 `token_ids`, int32 `segment_ids`, bool `padding_mask`.
@@ -120,7 +122,8 @@ class BertPreprocessor(padding_lib.BucketPadding):
         else:  # fill the budget in segment order: the last segment is cut first
             trimmed = tf_text.WaterfallTrimmer(max_seq_length=budget).trim(tokenized)
         token_ids, segment_ids = self.tokenizer.layout.pack_ragged(trimmed)
-        outputs = padding_lib.pad_ragged(token_ids, segment_ids, self.tokenizer.pad_token_id, self.boundaries)
+        outputs = self._selected(padding_lib.pad_ragged(token_ids, segment_ids, self.tokenizer.pad_token_id,
+                                                        self.boundaries))
         if scalar:
             outputs = {k: v[0] for k, v in outputs.items()}
         return outputs

@@ -61,7 +61,7 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
             that half of a short sequence is left for the context).
         padding, length_buckets: how `BertQuestionAnswerer` pads each batch of windows, as for
             `BertPreprocessor` (the features themselves are `sequence_length` long; the task cuts
-            every batch to its bucket with `trim`).
+            every batch to its bucket with `trim`); segment_ids: whether the inputs hold them.
 
     Example:
     >>> pre = BertSpanPreprocessor(tokenizer, sequence_length=128)
@@ -71,7 +71,7 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
     """
 
     def __init__(self, tokenizer, sequence_length=384, doc_stride=None, max_question_length=None,
-                 padding="longest", length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
+                 padding="longest", length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS, segment_ids=True):
         check_tokenizer(tokenizer)
         specials = tokenizer.layout.special_tokens(2)
         if type(sequence_length) is not int or sequence_length < specials + 2:
@@ -91,7 +91,7 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
         self.sequence_length = sequence_length
         self.doc_stride = doc_stride
         self.max_question_length = max_question_length
-        self._set_padding(padding, length_buckets)
+        self._set_padding(padding, length_buckets, segment_ids)
 
     def trim(self, inputs):
         """Backbone inputs of a batch of windows (tensors, in `tf.data`), cut to the batch's bucket."""
@@ -169,7 +169,7 @@ class BertSpanPreprocessor(padding_lib.BucketPadding):
             offsets[row, base:base + len(window), 0], offsets[row, base:base + len(window), 1] = starts, ends
             positions[row] = label
         labels = {"start_logits": positions[:, 0], "end_logits": positions[:, 1]} if with_labels else None
-        inputs = {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
+        inputs = self._selected({"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask})
         return SpanFeatures(inputs, np.array([r[0] for r in rows], "int32"), offsets, labels)
 
     def get_config(self):

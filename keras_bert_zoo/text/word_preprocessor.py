@@ -37,6 +37,7 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
         padding: "longest" (each batch to its longest, rounded up to `length_buckets`) or
             "max_length" (always `sequence_length`).
         length_buckets: an int k (pad to multiples of k) or increasing lengths.
+        segment_ids: whether `segment_ids` (all 0) are among the outputs, as for `BertPreprocessor`.
 
     Example:
     >>> pre = BertTokenClassifierPreprocessor(tokenizer, sequence_length=16)
@@ -46,7 +47,7 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
     """
 
     def __init__(self, tokenizer, sequence_length=512, padding="longest",
-                 length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS):
+                 length_buckets=padding_lib.DEFAULT_LENGTH_BUCKETS, segment_ids=True):
         check_tokenizer(tokenizer)
         shortest = tokenizer.layout.special_tokens(1) + 1
         if type(sequence_length) is not int or sequence_length < shortest:
@@ -54,7 +55,7 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
                              f"got {sequence_length!r}")
         self.tokenizer = tokenizer
         self.sequence_length = sequence_length
-        self._set_padding(padding, length_buckets)
+        self._set_padding(padding, length_buckets, segment_ids)
 
     def __call__(self, words, labels=None):
         """Backbone inputs, or `(inputs, label_ids, sample_weight)` when `labels` are given.
@@ -87,7 +88,7 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
         budget = self.sequence_length - layout.special_tokens(1)
         tokens = tf.RaggedTensor.from_row_splits(pieces, words.row_splits).merge_dims(1, 2)[:, :budget]
         token_ids, _ = layout.pack_ragged([tokens])
-        features = padding_lib.pad_ragged(token_ids, None, self.tokenizer.pad_token_id, self.boundaries)
+        features = self._selected(padding_lib.pad_ragged(token_ids, None, self.tokenizer.pad_token_id, self.boundaries))
         # Offset of each word's first piece in its sentence: cumulative piece counts, restarted
         # at every sentence.
         starts = tf.cumsum(pieces.row_lengths(), exclusive=True)
