@@ -78,14 +78,16 @@ def hf_bert_masked_lm(tmp_path_factory):
     return _save_hf_randomised("BertForMaskedLM", tmp_path_factory)
 
 
-# Tokenization, data readers and pipelines, and metrics never touch the Keras
-# backend (they run on TensorFlow/tf.data or plain numpy), so running them
-# once is enough; tests/run_all_backends.py runs them under one backend only
-# (torch). Test files that check backend-independent layers (the README, the
-# CLI's recipe and errors) set the same marker themselves. The masking and
-# pretraining-dataset tests stay on every backend: they guard what each
-# backend's pretraining consumes.
-BACKEND_INDEPENDENT = ("tests/text/", "tests/metrics/", "tests/data/")
+# Tests that run under one backend only (tests/run_all_backends.py gives them to torch):
+# - tokenization, data readers and pipelines, and metrics never touch the Keras backend
+#   (they run on TensorFlow/tf.data or plain numpy);
+# - the examples, the CLI and the benchmark smoke test drive library code whose backend paths
+#   the unit tests run on every backend, so once shows that the scripts work.
+# Test files of other backend-independent code (the README, the CLI's recipe and errors) set
+# the marker themselves. The masking and pretraining-dataset tests stay on every backend: they
+# guard what each backend's pretraining consumes.
+ONCE = ("tests/text/", "tests/metrics/", "tests/data/", "tests/test_examples.py", "tests/test_example_",
+        "tests/test_cli_finetuning.py", "tests/test_backend_independence.py")
 EVERY_BACKEND = ("tests/data/test_masking.py", "tests/data/test_pretraining_dataset.py")
 
 
@@ -93,5 +95,5 @@ def pytest_collection_modifyitems(config, items):
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix()
-        if path.startswith(BACKEND_INDEPENDENT) and not path.startswith(EVERY_BACKEND):
-            item.add_marker(pytest.mark.backend_independent)
+        if path.startswith(ONCE) and not path.startswith(EVERY_BACKEND):
+            item.add_marker(pytest.mark.once)

@@ -6,9 +6,9 @@ Each backend runs in its own process because Keras fixes the backend at
 import. The three processes run at the same time (much of a test's time is
 single-threaded Python and tracing, so a small machine's cores are better
 used that way); each one's output is printed when it ends. Tests marked
-`backend_independent` (tokenization, data readers, metrics, the README and
-CLI checks: see tests/conftest.py) run once, under torch: its own tests end
-first (no tracing or XLA compilation), so this evens out the three processes. Exits non-zero if any
+`once` (tokenization, data readers, metrics, the README, the examples and the
+CLI: see tests/conftest.py) run once, under torch: its own tests end first (no
+tracing or XLA compilation), so this evens out the three processes. Exits non-zero if any
 backend fails.
 """
 
@@ -27,7 +27,7 @@ def main(pytest_args):
     with tempfile.TemporaryDirectory() as logs:
         for backend in BACKENDS:
             env = {**os.environ, "KERAS_BACKEND": backend}
-            once = [] if backend == ONCE else ["-m", "not backend_independent"]
+            once = [] if backend == ONCE else ["-m", "not once"]
             log = open(os.path.join(logs, f"{backend}.log"), "w+")
             process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", *once, *pytest_args],
                                        env=env, stdout=log, stderr=subprocess.STDOUT)

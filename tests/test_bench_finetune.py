@@ -15,7 +15,7 @@ import pytest
 
 from test_real_minilm import checkpoint  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.backend_independent, pytest.mark.real_checkpoint]
+pytestmark = [pytest.mark.once, pytest.mark.real_checkpoint]
 
 SCRIPT = Path(__file__).parents[1] / "bench" / "finetune_throughput.py"
 

@@ -10,7 +10,7 @@ import pytest
 from keras_bert_zoo.cli import main
 
 # Error reporting and --help (whose subprocesses pick their own backend) run once.
-pytestmark = pytest.mark.backend_independent
+pytestmark = pytest.mark.once
 
 
 def _error_line(capsys, argv):

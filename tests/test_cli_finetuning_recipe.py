@@ -11,7 +11,7 @@ from keras_bert_zoo.cli import main, parser
 
 # The CLI's recipe, flags and file handling do not depend on the backend (test_cli_finetuning runs
 # every task end to end on each one), so these run once.
-pytestmark = pytest.mark.backend_independent
+pytestmark = pytest.mark.once
 
 
 def _args(*extra):

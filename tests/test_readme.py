@@ -23,7 +23,7 @@ import pytest
 import harness
 
 # The tour's code paths run on every backend in the task tests; here the README is checked once.
-pytestmark = pytest.mark.backend_independent
+pytestmark = pytest.mark.once
 
 README = (harness.REPO / "README.md").read_text(encoding="utf-8")
 
