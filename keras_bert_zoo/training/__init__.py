@@ -1,4 +1,4 @@
-"""Training recipes: schedules, optimizers, checkpoints and the pretraining run.
+"""Training recipes: schedules, optimizers, checkpoints, the pretraining run, distillation.
 
 The names below load their module on first access (PEP 562): the CLI builds
 its parser from `training.pretraining_run.PretrainingConfig`, and importing
@@ -10,6 +10,7 @@ from keras_bert_zoo import _lazy_attributes
 _LAZY = {
     **dict.fromkeys(("TrainingCheckpoint", "latest_state", "restore_training_state", "save_training_state"),
                     "keras_bert_zoo.training.checkpoints"),
+    **dict.fromkeys(("Distiller", "student_backbone"), "keras_bert_zoo.training.distillation"),
     "pretraining_optimizer": "keras_bert_zoo.training.optimizers",
     "WarmupLinearDecay": "keras_bert_zoo.training.schedules",
 }
