@@ -11,6 +11,7 @@ piece is one the tokenizer can produce. Every character of the corpus (up to
 
 import collections
 import os
+import pathlib
 import sys
 
 from keras_bert_zoo.data.corpus import read_documents
@@ -152,4 +153,5 @@ def train_wordpiece_vocabulary(documents, vocabulary_size, lowercase=True, strip
 def save_vocabulary(vocabulary, directory):
     """Writes `directory/vocab.txt` (one token per line, as Hugging Face and BERT read it) after
     `BertTokenizer`'s checks of the vocabulary; returns its path."""
-    return BertTokenizer(vocabulary).save_vocabulary(directory)
+    tokenizer = BertTokenizer(vocabulary)
+    return str(pathlib.Path(directory) / tokenizer.save_assets(directory)["vocabulary"])
