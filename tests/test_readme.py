@@ -34,6 +34,7 @@ SUBSTITUTIONS = {
     'from_preset("base", load_weights=False)': 'from_preset("bert_tiny", load_weights=False)',
     'from_preset("base"': "from_preset(TINY_PRESET",  # bert-base's weights: a download
     "sequence_length=384": "sequence_length=32",  # TINY_BERT's positions
+    "layers=(0, 2, 4)": "layers=(0, 1)",  # the stand-in for MiniLM has 2 layers, not 6
 }
 
 CONTEXT = "It was written by Herman Melville."
