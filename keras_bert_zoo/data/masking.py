@@ -86,8 +86,7 @@ class MaskedLMMasker:
         self.whole_word_masking, self.seed = whole_word_masking, seed
         self.mask_token_rate, self.random_token_rate = mask_token_rate, random_token_rate
         self.mask_token_id, self.pad_token_id = tokenizer.mask_token_id, tokenizer.pad_token_id
-        layout = tokenizer.layout
-        self._unselectable = sorted({layout.start_id, layout.end_id, *layout.between_ids, tokenizer.pad_token_id})
+        self._unselectable = sorted({*tokenizer.layout.ids, tokenizer.pad_token_id})
         specials = set(tokenizer.special_token_ids)
         self._random_ids = [i for i in range(tokenizer.vocabulary_size) if i not in specials]
         self._continuation = [not start for start in tokenizer.word_starts()]

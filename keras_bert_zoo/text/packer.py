@@ -29,6 +29,11 @@ class SegmentLayout:
     end_id: int
     between_ids: tuple = ()
 
+    @property
+    def ids(self):
+        """The ids the layout inserts (sorted)."""
+        return sorted({self.start_id, self.end_id, *self.between_ids})
+
     def special_tokens(self, segments):
         """How many special tokens a sequence of `segments` (1 or 2) segments holds."""
         return 1 + segments + (segments - 1) * len(self.between_ids)

@@ -27,9 +27,7 @@ class Tokenizer:
     @property
     def special_token_ids(self):
         """The sorted ids that never stand for text: the layout's, padding, mask and unknown."""
-        layout = self.layout
-        return sorted({layout.start_id, layout.end_id, *layout.between_ids, self.pad_token_id,
-                       self.mask_token_id, self.unk_token_id})
+        return sorted({*self.layout.ids, self.pad_token_id, self.mask_token_id, self.unk_token_id})
 
 
 def check_tokenizer(tokenizer):

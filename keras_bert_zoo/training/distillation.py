@@ -142,12 +142,10 @@ class Distiller(InputAdaptingModel):
         return terms
 
     def _example_weights(self, x, logits, sample_weight):
-        """Weights of the logits' rows: the given sample weights, else a masked LM's `mask_weights`
-        or a tagger's padding mask, else None (all rows)."""
+        """Weights of the logits' rows: the given sample weights (a masked LM's `mask_weights`), else
+        a tagger's padding mask, else None (all rows)."""
         if sample_weight is not None:
             return ops.cast(sample_weight, "float32")
-        if "mask_positions" in x and "mask_weights" in x:
-            return ops.cast(x["mask_weights"], "float32")
         if len(logits.shape) == 3 and "mask_positions" not in x:  # per token
             return ops.cast(x["padding_mask"], "float32")
         return None
