@@ -6,6 +6,8 @@
                                            write pretraining shards (NSP pairs)
     bert-zoo pretrain --data DIR --output RUN [--config FILE]
                                            pretrain, resumable after interruption
+    bert-zoo distill --teacher MODEL --texts FILES --output RUN
+                                           distil a smaller student, resumable
     bert-zoo import-hf CHECKPOINT OUTPUT   convert a Hugging Face checkpoint
                                            directory (or hf://org/name) to a
                                            keras-bert-zoo preset directory
@@ -22,7 +24,7 @@
 import argparse
 import sys
 
-from keras_bert_zoo import cli_finetuning, cli_pretraining
+from keras_bert_zoo import cli_distillation, cli_finetuning, cli_pretraining
 from keras_bert_zoo.cli_help import HelpFormatter, add_subcommand
 
 # Errors a user causes with bad input; anything else is a bug, shown in full.
@@ -51,38 +53,21 @@ def _presets(args):
     print("\n".join(preset_table(rows)))
 
 
-def _load_model(preset, sequence_length=None):
-    """(model, backbone): the task a preset (or checkpoint) holds, else its backbone (with its tokenizer)."""
-    import keras
-
-    import keras_bert_zoo.tasks  # noqa: F401 (registers the task classes looked up below)
-    from keras_bert_zoo import presets
-
-    resolved = presets.resolve(preset)
-    task_entry = resolved.spec.get("task")
-    if task_entry:
-        task_class = keras.saving.get_registered_object(f"keras_bert_zoo>{task_entry['class_name']}")
-        model = task_class.from_preset(resolved.directory or preset, sequence_length=sequence_length)
-        return model, model.backbone
-    backbone = resolved.build_backbone()
-    resolved.load_weights(backbone)
-    backbone.tokenizer = resolved.build_tokenizer() if resolved.has_tokenizer() else None
-    return backbone, backbone
-
-
 def _import_hf(args):
     from keras_bert_zoo import presets
 
     if presets.resolve(args.checkpoint).checkpoint is None:  # before any weights are read
         raise SystemExit(f"{args.checkpoint} is not a Hugging Face checkpoint.")
-    model, backbone = _load_model(args.checkpoint, args.sequence_length)
+    model, backbone = presets.load_model(args.checkpoint, args.sequence_length)
     model.save_to_preset(args.output)
     print(f"wrote {type(model).__name__} ({backbone.count_params():,} backbone parameters) "
           f"to {args.output}")
 
 
 def _export_hf(args):
-    model, backbone = _load_model(args.model)
+    from keras_bert_zoo import presets
+
+    model, backbone = presets.load_model(args.model)
     model.save_to_huggingface(args.output)
     print(f"wrote {type(model).__name__} ({backbone.count_params():,} backbone parameters) as a "
           f"Hugging Face checkpoint to {args.output}")
@@ -116,6 +101,7 @@ def parser():
     export.add_argument("output", help="checkpoint directory to write")
     export.set_defaults(run=_export_hf)
     cli_pretraining.add_commands(commands)
+    cli_distillation.add_commands(commands)
     cli_finetuning.add_commands(commands)
     return result
 

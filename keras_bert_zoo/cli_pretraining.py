@@ -1,9 +1,8 @@
 """`bert-zoo vocab | prepare | pretrain`: pretraining from raw text."""
 
-import dataclasses
 import json
 
-from keras_bert_zoo.cli_help import add_subcommand
+from keras_bert_zoo.cli_help import add_config_options, add_subcommand, config_from_options
 
 
 def _vocab(args):
@@ -29,29 +28,8 @@ def _prepare(args):
 def _pretrain(args):
     from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
 
-    given = {field.name: getattr(args, field.name) for field in dataclasses.fields(PretrainingConfig)
-             if getattr(args, field.name) is not None}
-    config = PretrainingConfig.from_json(args.config, **given) if args.config else PretrainingConfig(**given)
-    summary = run_pretraining(config)
+    summary = run_pretraining(config_from_options(args, PretrainingConfig))
     print(json.dumps(summary, indent=2))
-
-
-def field_help(config_class):
-    """Each field's help from the "Args:" section of `config_class`'s docstring.
-
-    One place documents the options, for the Python API and the CLI alike.
-    An entry may name several fields ("a, b: text").
-    """
-    entries, names = {}, []
-    for line in config_class.__doc__.split("Args:", 1)[1].splitlines():
-        head, colon, rest = line.strip().partition(": ")
-        if colon and all(name.strip().isidentifier() for name in head.split(",")):
-            names, text = [name.strip() for name in head.split(",")], rest
-        else:  # a continuation line of the current entry
-            text = line.strip()
-        for name in names:
-            entries[name] = f"{entries.get(name, '')} {text}".strip()
-    return entries
 
 
 def add_commands(commands):
@@ -95,18 +73,5 @@ def add_commands(commands):
     pretrain = add_subcommand(commands, "pretrain", "pretrain (or resume) a model on shards",
                               f"{summary}\n\nRun it again with the same options to resume from the newest checkpoint.\n"
                               f"Options given as flags override those of --config.")
-    pretrain.add_argument("--config", help="JSON file of the options below; flags override it")
-    helps = field_help(PretrainingConfig)
-    for field in dataclasses.fields(PretrainingConfig):
-        flag = "--" + field.name.replace("_", "-")
-        text = helps[field.name].replace("%", "%%")  # argparse %-formats help strings
-        if field.type is bool:
-            pretrain.add_argument(flag, dest=field.name, action="store_const", const=True, default=None, help=text)
-        else:  # None means "not given", so a config file's value is kept; the help shows the real default
-            if field.default is dataclasses.MISSING:
-                text += " (required unless in --config)"
-            elif field.default is not None:  # a None default is explained by the text
-                text += f" (default: {field.default})"
-            choices = [name for name in MIXED_PRECISION if name] if field.name == "mixed_precision" else None
-            pretrain.add_argument(flag, dest=field.name, type=field.type, default=None, choices=choices, help=text)
+    add_config_options(pretrain, PretrainingConfig, {"mixed_precision": [name for name in MIXED_PRECISION if name]})
     pretrain.set_defaults(run=_pretrain)

@@ -214,6 +214,23 @@ class ResolvedPreset:
         return {}
 
 
+def load_model(preset, sequence_length=None):
+    """(model, backbone): the task a preset (or checkpoint) holds, loaded with its weights, else
+    its backbone (with its tokenizer as `backbone.tokenizer`, None when it has none)."""
+    import keras_bert_zoo.tasks  # noqa: F401 (registers the task classes looked up below)
+
+    resolved = resolve(preset)
+    task_entry = resolved.spec.get("task")
+    if task_entry:
+        task_class = keras.saving.get_registered_object(f"keras_bert_zoo>{task_entry['class_name']}")
+        model = task_class.from_preset(resolved.directory or preset, sequence_length=sequence_length)
+        return model, model.backbone
+    backbone = resolved.build_backbone()
+    resolved.load_weights(backbone)
+    backbone.tokenizer = resolved.build_tokenizer() if resolved.has_tokenizer() else None
+    return backbone, backbone
+
+
 def save(directory, backbone, tokenizer=None, task=None, preprocessor=None, backbone_config=None):
     """Write a preset directory: spec, safetensors weights, vocabulary.
 

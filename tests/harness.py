@@ -2,6 +2,8 @@
 
 import dataclasses
 import pathlib
+import signal
+import time
 
 import numpy as np
 import keras
@@ -208,3 +210,25 @@ def assert_preprocessed_as_hf(outputs, hf, a, b=None, length=None, padding="long
     pad = [(0, 0)] * (np.ndim(expected["input_ids"]) - 1) + [(0, width - longest)]
     for ours, theirs in (("token_ids", "input_ids"), ("segment_ids", "token_type_ids"), ("padding_mask", "attention_mask")):
         np.testing.assert_array_equal(outputs[ours], np.pad(np.array(expected[theirs]), pad).astype(np.asarray(outputs[ours]).dtype))
+
+
+def killed_and_resumed(start, tmp_path, timeout=300):
+    """Run `start(run_directory)` (a Popen of a resumable run) twice at once, into
+    `tmp_path/"reference"` uninterrupted and into `tmp_path/"interrupted"`, SIGKILLed as soon as its
+    first checkpoint exists (no chance to clean up, as in a crash) and then started again. Returns
+    the resumed run's output once both finished, each with status 0."""
+    reference, interrupted = start(tmp_path / "reference"), start(tmp_path / "interrupted")
+    checkpoints = tmp_path / "interrupted" / "checkpoints"
+    deadline = time.time() + timeout
+    while not (checkpoints.is_dir() and any(checkpoints.glob("step-*"))):
+        assert interrupted.poll() is None, interrupted.stdout.read().decode()
+        assert time.time() < deadline, f"no checkpoint after {timeout} s"
+        time.sleep(0.02)
+    interrupted.send_signal(signal.SIGKILL)
+    interrupted.wait()
+    assert not (tmp_path / "interrupted" / "summary.json").exists(), "the run ended before the kill"
+    resumed = start(tmp_path / "interrupted")
+    for process in (reference, resumed):
+        output = process.communicate(timeout=600)[0].decode()
+        assert process.returncode == 0, output
+    return output

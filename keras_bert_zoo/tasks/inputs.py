@@ -133,26 +133,27 @@ def text_sizes(x):
     return np.array([len(item) if isinstance(item, str) else sum(map(len, item)) for item in x])
 
 
-def shuffled_batches(dataset, x, batch_size, shuffle):
+def shuffled_batches(dataset, x, batch_size, shuffle, seed=None):
     """`dataset`, one element per example of `x`, in batches (ragged where examples differ in shape).
 
     `shuffle=False` keeps the order; `True` shuffles anew every epoch; `BY_LENGTH` groups by
     length as transformers' `group_by_length` does: the examples are shuffled, sorted by
     `text_sizes` within windows of `GROUP_WINDOW_BATCHES` batches, batched, and the batches
     shuffled, so each batch holds texts of similar length and pads little while the order
-    still changes every epoch. Shuffles draw from TensorFlow's global seed, which
-    `keras.utils.set_random_seed` sets.
+    still changes every epoch. Shuffles draw from `seed` when given (the same orders in every
+    process: a resumed run skips into the same stream), else from TensorFlow's global seed,
+    which `keras.utils.set_random_seed` sets.
     """
     import tensorflow as tf
 
     count = int(dataset.cardinality())
     if shuffle != BY_LENGTH:
         if shuffle:
-            dataset = dataset.shuffle(count, reshuffle_each_iteration=True)
+            dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
         return dataset.ragged_batch(batch_size)
     window = batch_size * GROUP_WINDOW_BATCHES
     sized = tf.data.Dataset.zip((dataset, tf.data.Dataset.from_tensor_slices(text_sizes(x))))
-    windows = sized.shuffle(count, reshuffle_each_iteration=True).ragged_batch(window)
+    windows = sized.shuffle(count, seed=seed, reshuffle_each_iteration=True).ragged_batch(window)
 
     def longest_first(element, sizes):
         order = tf.argsort(sizes, direction="DESCENDING", stable=True)
@@ -161,7 +162,7 @@ def shuffled_batches(dataset, x, batch_size, shuffle):
     batches = windows.map(longest_first).unbatch().ragged_batch(batch_size)
     # Unbatching loses the count, which Keras needs to end the epoch without a warning.
     batches = batches.apply(tf.data.experimental.assert_cardinality(-(-count // batch_size)))
-    return batches.shuffle(GROUP_WINDOW_BATCHES, reshuffle_each_iteration=True)
+    return batches.shuffle(GROUP_WINDOW_BATCHES, seed=seed, reshuffle_each_iteration=True)
 
 
 def predict_text(model, featurize, x, batch_size, verbose="auto"):

@@ -37,7 +37,9 @@ def _training_variables(model):
         raise ValueError("Compile the model before saving or restoring a training checkpoint.")
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-    return list(model.variables) + list(model.optimizer.variables)
+    # A model may leave out variables that training never changes (a distiller's frozen teacher).
+    variables = model.checkpoint_variables() if hasattr(model, "checkpoint_variables") else model.variables
+    return list(variables) + list(model.optimizer.variables)
 
 
 class _Positional:

@@ -8,6 +8,9 @@ PANELS = (
     ("loss", ("loss", "val_loss")),
     ("masked-LM accuracy", ("mlm_logits_accuracy", "val_mlm_logits_accuracy")),
     ("next-sentence accuracy", ("nsp_logits_accuracy", "val_nsp_logits_accuracy")),
+    # Distillation's terms (the total is the loss panel).
+    ("soft-target loss", ("soft_loss", "val_soft_loss")),
+    ("hidden-state cosine loss", ("cosine_loss", "val_cosine_loss")),
 )
 
 
@@ -24,7 +27,8 @@ def write_csv(history, path):
 
 
 def plot(history, path):
-    """Plot loss, masked-LM and next-sentence accuracy against the step to a PNG.
+    """Plot each of `PANELS` that the history holds (loss, masked-LM and next-sentence accuracy,
+    distillation's terms) against the step to a PNG.
 
     Returns False (and writes nothing) when matplotlib is not installed.
     """

@@ -11,7 +11,9 @@ loss is a weighted sum of three terms, each switched off by a zero weight:
   encoder such as all-MiniLM-L6-v2, which has no masked-LM head.
 
 A student can start from the teacher: `student_backbone(teacher, layers=(0, 2, 4))` copies the
-embeddings and the chosen blocks, as DistilBERT took one layer out of two from BERT.
+embeddings and the chosen blocks, as DistilBERT took one layer out of two from BERT
+(`student_model` does the same for a task and copies its head). `distillation_run` runs it all
+from text files, resumably.
 """
 
 import keras
@@ -39,12 +41,28 @@ def student_backbone(teacher, layers):
     if hasattr(teacher, "pooler"):
         pairs.append((student.pooler, teacher.pooler))
     for target, source in pairs:
-        for variable, value in zip(target.weights, source.weights, strict=True):
-            # A copy: on JAX, assigning the variable itself would share one buffer, which a
-            # training step that donates its buffers then donates twice.
-            variable.assign(ops.convert_to_numpy(value))
+        _copy_weights(target.weights, source.weights)
     student.tokenizer = teacher.tokenizer
     return student
+
+
+def student_model(teacher, layers):
+    """A student of the teacher's kind: for a backbone, `student_backbone(teacher, layers)`; for a
+    task, the same task class with that backbone, the teacher's head arguments, preprocessor and
+    a copy of its head's weights (a fine-tuned classifier's student starts with its classifier)."""
+    backbone = student_backbone(teacher, layers)
+    if isinstance(teacher, Backbone):
+        return backbone
+    student = type(teacher)(backbone=backbone, preprocessor=teacher.preprocessor, **teacher.head_config())
+    _copy_weights(student.head_weights(), teacher.head_weights())
+    return student
+
+
+def _copy_weights(targets, sources):
+    for variable, value in zip(targets, sources, strict=True):
+        # A copy: on JAX, assigning the variable itself would share one buffer, which a
+        # training step that donates its buffers then donates twice.
+        variable.assign(ops.convert_to_numpy(value))
 
 
 def _view(model):
@@ -167,6 +185,12 @@ class Distiller(InputAdaptingModel):
                                  "models that have one.")
             return task_inputs.text_to_dataset(self.preprocessor, x, y, sample_weight, batch_size, shuffle)
         return None
+
+    def checkpoint_variables(self):
+        """What a training checkpoint holds (`training.checkpoints`): every variable but the frozen
+        teacher's, which never change and come from the teacher's preset."""
+        teacher = {id(variable) for variable in self.teacher.variables}
+        return [variable for variable in self.variables if id(variable) not in teacher]
 
     def get_config(self):
         raise NotImplementedError("A Distiller is not saved itself: save its student "

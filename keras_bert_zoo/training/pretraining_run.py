@@ -12,13 +12,15 @@ import dataclasses
 import json
 import pathlib
 
+from keras_bert_zoo.training.runs import RunConfig
+
 MIXED_PRECISION = {None: None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 # Options a resumed run may change without invalidating its checkpoints.
 RESUMABLE_CHANGES = ("total_steps", "validation_steps", "verbose")
 
 
 @dataclasses.dataclass
-class PretrainingConfig:
+class PretrainingConfig(RunConfig):
     """Everything a pretraining run depends on (saved as the run's config.json).
 
     Args:
@@ -70,40 +72,16 @@ class PretrainingConfig:
     verbose: int = 1
 
     def __post_init__(self):
+        from keras_bert_zoo.training.runs import check_steps
+
         if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(f"mixed_precision must be one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
-        for name in ("batch_size", "total_steps", "steps_per_checkpoint", "validation_steps"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}")
-        if self.total_steps % self.steps_per_checkpoint:
-            raise ValueError(f"total_steps ({self.total_steps}) must be a multiple of steps_per_checkpoint "
-                             f"({self.steps_per_checkpoint}).")
+        check_steps(self)
+        if not isinstance(self.validation_steps, int) or self.validation_steps < 1:
+            raise ValueError(f"validation_steps must be a positive int, got {self.validation_steps!r}")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
 
-    @classmethod
-    def from_json(cls, path, **overrides):
-        """A config from a JSON file of these fields, with `overrides` applied."""
-        fields = {field.name for field in dataclasses.fields(cls)}
-        values = json.loads(pathlib.Path(path).read_text())
-        unknown = sorted(set(values) - fields)
-        if unknown:
-            raise ValueError(f"Unknown pretraining option(s) in {path}: {unknown}. Valid: {sorted(fields)}")
-        return cls(**{**values, **overrides})
-
-
-def _check_resumable(config, run):
-    """Refuse to resume a run directory with different settings (its checkpoints would not fit)."""
-    saved_path = run / "config.json"
-    current = dataclasses.asdict(config)
-    if saved_path.is_file():
-        saved = json.loads(saved_path.read_text())
-        changed = sorted(k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k])
-        if changed:
-            raise ValueError(f"{run} holds a run with other settings ({', '.join(changed)}); resume it with "
-                             f"the same settings or choose a new output directory.")
-    run.mkdir(parents=True, exist_ok=True)
-    saved_path.write_text(json.dumps(current, indent=2))
 
 
 def build_pretrainer(config, tokenizer):
@@ -186,37 +164,19 @@ def run_pretraining(config):
     last history row, the held-out metrics and the saved preset's path.
     """
     from keras_bert_zoo.data.prepare import load_tokenizer
-    from keras_bert_zoo.training import curves
-    from keras_bert_zoo.training.checkpoints import TrainingCheckpoint, latest_state
+    from keras_bert_zoo.training.runs import check_resumable, fit_resumably
 
     run = pathlib.Path(config.output)
-    _check_resumable(config, run)
+    check_resumable(config, run, RESUMABLE_CHANGES)
     tokenizer = load_tokenizer(config.data)
     task = build_pretrainer(config, tokenizer)
-
-    examples_per_step = config.batch_size
-    state = latest_state(run / "checkpoints") or {"epoch": 0, "step": 0, "examples_seen": 0}
-    epochs = config.total_steps // config.steps_per_checkpoint
-    if state["step"]:  # say so: a silent resume looks like a fresh run that skipped its start
-        print(f"resuming from step {state['step']} of {config.total_steps} ({run / 'checkpoints'})")
     validation = held_out_data(config, tokenizer)
-
-    def write_curves(history):
-        curves.write_csv(history, run / "history.csv")
-        curves.plot(history, run / "curves.png")
-
-    checkpoint = TrainingCheckpoint(run / "checkpoints", config.steps_per_checkpoint, examples_per_step,
-                                    on_saved=write_curves)
-    if state["epoch"] < epochs:
-        task.fit(pretraining_data(config, config.data, tokenizer, skip_examples=state["examples_seen"]),
-                 epochs=epochs, initial_epoch=state["epoch"], steps_per_epoch=config.steps_per_checkpoint,
-                 validation_data=validation, callbacks=[checkpoint], verbose=config.verbose)
-    else:  # finished earlier: load the final weights to save and evaluate them
-        checkpoint.set_model(task)
-        checkpoint.on_train_begin()
+    history = fit_resumably(
+        task, run, lambda skip: pretraining_data(config, config.data, tokenizer, skip_examples=skip),
+        config.total_steps, config.steps_per_checkpoint, examples_per_step=config.batch_size,
+        validation=validation, verbose=config.verbose)
     task.save_to_preset(run / "preset", **_fine_tuning_backbone_config(config))
-    summary = {"steps": config.total_steps, "history": checkpoint.history[-1] if checkpoint.history else {},
-               "preset": str(run / "preset")}
+    summary = {"steps": config.total_steps, "history": history[-1] if history else {}, "preset": str(run / "preset")}
     if validation is not None:
         summary["held_out"] = task.evaluate(validation, verbose=0, return_dict=True)
     (run / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -2,10 +2,8 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -42,22 +40,7 @@ def _weights(run):
 
 
 def test_killed_run_resumes_exactly(shards, tmp_path):
-    reference = _pretrain(shards, tmp_path / "reference")
-    interrupted = _pretrain(shards, tmp_path / "interrupted")
-    checkpoints = tmp_path / "interrupted" / "checkpoints"
-    deadline = time.time() + 300
-    while not (checkpoints.is_dir() and any(checkpoints.glob("step-*"))):
-        assert interrupted.poll() is None, interrupted.stdout.read().decode()
-        assert time.time() < deadline, "no checkpoint after 300 s"
-        time.sleep(0.02)
-    interrupted.send_signal(signal.SIGKILL)  # no chance to clean up, as in a crash
-    interrupted.wait()
-    assert not (tmp_path / "interrupted" / "summary.json").exists(), "the run ended before the kill"
-
-    resumed = _pretrain(shards, tmp_path / "interrupted")
-    for process in (reference, resumed):
-        output = process.communicate(timeout=600)[0].decode()
-        assert process.returncode == 0, output
+    harness.killed_and_resumed(lambda run: _pretrain(shards, run), tmp_path)
 
     expected, actual = _weights(tmp_path / "reference"), _weights(tmp_path / "interrupted")
     assert expected.keys() == actual.keys()
