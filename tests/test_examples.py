@@ -50,3 +50,24 @@ def test_pretrain_and_finetune_smoke(tmp_path, corpus, recipe):
     assert 0 <= result["sentiment_accuracy_pretrained"] <= 1
     assert 0 <= result["sentiment_accuracy_random_init"] <= 1
     assert (tmp_path / "pretraining" / "preset" / "preset.json").is_file()
+
+
+def test_distil_and_finetune_smoke(tmp_path):
+    """The main job runs end to end and reports every comparison (a tiny random 6-block teacher
+    with a slice of the real vocabulary stands in for MiniLM)."""
+    from distil_and_finetune import main
+
+    from keras_bert_zoo import BertBackbone, BertTextEmbedder, BertTokenizer
+    from keras_bert_zoo.text import BertPreprocessor
+
+    backbone = BertBackbone(**{**harness.TINY_BERT, "vocabulary_size": 1000, "num_layers": 6})
+    preprocessor = BertPreprocessor(BertTokenizer(harness.small_vocabulary(1000)), sequence_length=32)
+    BertTextEmbedder(backbone, preprocessor, normalize=True).save_to_preset(tmp_path / "teacher")
+    summary = main(["--size", "smoke", "--teacher", str(tmp_path / "teacher"), "--output", str(tmp_path / "run")])
+    results = summary["results"]
+    assert list(results) == ["random init", "student, not distilled", "student, distilled", "teacher"]
+    for row in results.values():
+        assert len(row["accuracy"]) == 2 and all(0 <= accuracy <= 1 for accuracy in row["accuracy"])
+    assert results["student, distilled"]["parameters"] < results["teacher"]["parameters"]
+    assert summary["student_speedup"] > 0 and summary["accuracy_kept"] > 0
+    assert (tmp_path / "run" / "distillation" / "student" / "preset.json").is_file()
