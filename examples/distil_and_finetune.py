@@ -12,7 +12,7 @@ DistilBERT's recipe at laptop scale, on the embedded data:
    distillation, the distilled student, and the teacher. Also: parameters, the student's inference
    speed relative to the teacher's, and the share of the teacher's accuracy the student keeps.
 
-    python examples/distil_and_finetune.py                 # the README's command 1
+    python examples/distil_and_finetune.py                 # 1,893 s measured on 2 cores (torch)
     python examples/distil_and_finetune.py --size smoke    # seconds, for the example's test
 
 The distillation is a resumable run (`bert-zoo distill` runs the same): interrupt it and run the
@@ -31,7 +31,7 @@ from finetune_sentiment import load_snippets, split
 
 MOBY_DICK = pathlib.Path(__file__).parent / "data" / "moby_dick"
 SIZES = {
-    # Sized to finish in under 10 minutes on 2 CPU cores.
+    # The issue asks for under 10 minutes on 2 CPU cores; this took 1,893 s (README).
     "quick": dict(distil_steps=300, steps_per_checkpoint=50, sequence_length=64, train_snippets=800,
                   held_out_snippets=1000, epochs=2, seeds=3),
     # Seconds, for the example's own test (a tiny random teacher stands in for MiniLM there).
@@ -108,7 +108,6 @@ def main(argv=None):
         total_steps=size["distil_steps"], steps_per_checkpoint=size["steps_per_checkpoint"],
         soft_weight=0.0, cosine_weight=1.0, seed=args.seed, verbose=2)
     distilled = run_distillation(config)
-    keras.config.set_dtype_policy("float32")
     print(f"distilled {config.total_steps} steps of {BATCH_SIZE} sentences ({distilled['sentences']:,} in all): "
           f"held-out cosine loss {distilled['held_out']['cosine_loss']:.4f}")
 

@@ -15,7 +15,6 @@ def _distill(args):
 def add_commands(commands):
     """Register `distill` on an argparse subparsers object."""
     from keras_bert_zoo.training.distillation_run import DistillationConfig
-    from keras_bert_zoo.training.pretraining_run import MIXED_PRECISION
 
     distill = add_subcommand(
         commands, "distill", "distil a teacher into a smaller student (resumable)",
@@ -25,6 +24,5 @@ def add_commands(commands):
         "history.csv, curves.png and OUTPUT/student/, a preset of the teacher's kind.\n\n"
         "Run it again with the same options to resume from the newest checkpoint.\n"
         "Options given as flags override those of --config.")
-    add_config_options(distill, DistillationConfig, {"mixed_precision": [name for name in MIXED_PRECISION if name]},
-                       item_types={"student_layers": int})
+    add_config_options(distill, DistillationConfig, item_types={"student_layers": int})
     distill.set_defaults(run=_distill)

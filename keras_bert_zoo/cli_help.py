@@ -41,13 +41,14 @@ def field_help(config_class):
     return entries
 
 
-def add_config_options(parser, config_class, choices=None, item_types=None):
+def add_config_options(parser, config_class, item_types=None):
     """A flag per field of dataclass `config_class` (`--total-steps` for `total_steps`), its help
     from the docstring (`field_help`), plus `--config FILE` (a JSON file of the fields).
 
     Every flag defaults to None, "not given", so that a config file's value is kept; the help
-    shows the field's real default. `choices` and `item_types` map field names to allowed values
-    and to the item type of a list field (default str; a list field takes several values).
+    shows the field's real default. The class's `CHOICES` maps field names to their allowed
+    values; `item_types` maps list fields (which take several values) to their item type
+    (default str).
     """
     parser.add_argument("--config", help="JSON file of the options below; flags override it")
     helps = field_help(config_class)
@@ -66,7 +67,7 @@ def add_config_options(parser, config_class, choices=None, item_types=None):
                                 default=None, help=text)
         else:
             parser.add_argument(flag, dest=field.name, type=field.type, default=None,
-                                choices=(choices or {}).get(field.name), help=text)
+                                choices=getattr(config_class, "CHOICES", {}).get(field.name), help=text)
 
 
 def config_from_options(args, config_class):

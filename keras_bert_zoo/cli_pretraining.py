@@ -67,11 +67,11 @@ def add_commands(commands):
     prepare.add_argument("--seed", type=int, default=0, help="seeds pairing, truncation and masking")
     prepare.set_defaults(run=_prepare)
 
-    from keras_bert_zoo.training.pretraining_run import MIXED_PRECISION, PretrainingConfig
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig
 
     summary = PretrainingConfig.__doc__.split("Args:", 1)[0].strip()
     pretrain = add_subcommand(commands, "pretrain", "pretrain (or resume) a model on shards",
                               f"{summary}\n\nRun it again with the same options to resume from the newest checkpoint.\n"
                               f"Options given as flags override those of --config.")
-    add_config_options(pretrain, PretrainingConfig, {"mixed_precision": [name for name in MIXED_PRECISION if name]})
+    add_config_options(pretrain, PretrainingConfig)
     pretrain.set_defaults(run=_pretrain)

@@ -7,7 +7,9 @@ training run; nothing here imports Keras before it is called.
 import contextlib
 import math
 
-MIXED_PRECISION_CHOICES = ("bf16", "fp16")
+from keras_bert_zoo.training.runs import MIXED_PRECISION, RunConfig
+
+MIXED_PRECISION_CHOICES = RunConfig.CHOICES["mixed_precision"]
 KEEP_BEST_METRIC = "val_loss"  # every task reports it, and lower is always better
 
 
@@ -71,8 +73,6 @@ def precision(mixed_precision):
         yield
         return
     import keras
-
-    from keras_bert_zoo.training.pretraining_run import MIXED_PRECISION
 
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(MIXED_PRECISION[mixed_precision])

@@ -24,6 +24,8 @@ from keras_bert_zoo.tasks import inputs as task_inputs
 from keras_bert_zoo.tasks.task import InputAdaptingModel, fine_tuning_optimizer
 
 LOSS_TERMS = ("soft", "hard", "cosine")
+# Tasks whose `head` maps the backbone's outputs to logits (masked LMs take mask positions too).
+LOGIT_HEAD_TASKS = ("BertClassifier", "BertTokenClassifier")
 
 
 def student_backbone(teacher, layers):
@@ -65,6 +67,11 @@ def _copy_weights(targets, sources):
         variable.assign(ops.convert_to_numpy(value))
 
 
+def has_logits(model):
+    """Whether text alone gives `model` logits to distil (a classifier or a tagger)."""
+    return type(model).__name__ in LOGIT_HEAD_TASKS
+
+
 def _view(model):
     """A functional model from `model`'s inputs to `{"hidden"}` (its last hidden states) and, for a
     task with logits, `"logits"`; it shares `model`'s layers and weights."""
@@ -75,7 +82,7 @@ def _view(model):
     kind = "Backbone" if isinstance(model, Backbone) else type(model).__name__
     if kind in ("BertMaskedLM", "BertPretrainer"):
         view["logits"] = model.masked_lm_head(outputs, inputs["mask_positions"])
-    elif kind in ("BertClassifier", "BertTokenClassifier"):
+    elif kind in LOGIT_HEAD_TASKS:
         view["logits"] = model.head(outputs)
     elif kind not in ("Backbone", "BertTextEmbedder"):
         raise ValueError(f"Distillation takes backbones, embedders, classifiers, taggers and masked LMs, not "

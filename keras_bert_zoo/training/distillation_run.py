@@ -16,11 +16,7 @@ import json
 import os
 import pathlib
 
-from keras_bert_zoo.training.pretraining_run import MIXED_PRECISION
 from keras_bert_zoo.training.runs import RunConfig
-
-# Options a resumed run may change without invalidating its checkpoints.
-RESUMABLE_CHANGES = ("total_steps", "validation_steps", "verbose")
 
 
 @dataclasses.dataclass
@@ -73,11 +69,7 @@ class DistillationConfig(RunConfig):
     verbose: int = 1
 
     def __post_init__(self):
-        from keras_bert_zoo.training.runs import check_steps
-
-        check_steps(self)
-        if self.mixed_precision not in MIXED_PRECISION:
-            raise ValueError(f"mixed_precision must be one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
+        self.check_common()
         if isinstance(self.texts, (str, os.PathLike)) or not self.texts:
             raise ValueError(f"texts must be a non-empty list of files, directories or globs, got {self.texts!r}")
         # As config.json records them, so that a resumed run compares equal: str, not paths; lists.
@@ -87,7 +79,6 @@ class DistillationConfig(RunConfig):
             self.validation_texts = [os.fspath(path) for path in self.validation_texts]
         if self.student_layers is not None:
             self.student_layers = list(self.student_layers)
-
 
 
 def read_sentences(paths):
@@ -116,16 +107,12 @@ def text_batches(preprocessor, texts, batch_size, seed, skip_batches=0, repeat=T
 
 def build_distiller(config):
     """(distiller, teacher): the teacher of `config` and its student, compiled with the recipe."""
-    import keras
-
     from keras_bert_zoo import presets
     from keras_bert_zoo.tasks.task import fine_tuning_optimizer
     from keras_bert_zoo.text import BertPreprocessor
-    from keras_bert_zoo.training.distillation import Distiller, student_model
+    from keras_bert_zoo.training.distillation import Distiller, has_logits, student_model
 
-    keras.utils.set_random_seed(config.seed)
-    if config.mixed_precision:
-        keras.config.set_dtype_policy(MIXED_PRECISION[config.mixed_precision])
+    config.start_keras()
     teacher, backbone = presets.load_model(config.teacher, sequence_length=config.sequence_length)
     preprocessor = getattr(teacher, "preprocessor", None)
     if preprocessor is None:
@@ -134,8 +121,7 @@ def build_distiller(config):
         preprocessor = BertPreprocessor(backbone.tokenizer, sequence_length=config.sequence_length)
     layers = config.student_layers
     student = student_model(teacher, range(0, len(backbone.transformer_layers), 2) if layers is None else layers)
-    has_logits = type(teacher).__name__ in ("BertClassifier", "BertTokenClassifier")
-    soft_weight = (5.0 if has_logits else 0.0) if config.soft_weight is None else config.soft_weight
+    soft_weight = (5.0 if has_logits(teacher) else 0.0) if config.soft_weight is None else config.soft_weight
     distiller = Distiller(teacher, student, temperature=config.temperature, soft_weight=soft_weight,
                           hard_weight=0.0, cosine_weight=config.cosine_weight, preprocessor=preprocessor)
     distiller.compile(optimizer=fine_tuning_optimizer(config.learning_rate, config.weight_decay,
@@ -168,7 +154,7 @@ def run_distillation(config):
     from keras_bert_zoo.training.runs import check_resumable, fit_resumably
 
     run = pathlib.Path(config.output)
-    check_resumable(config, run, RESUMABLE_CHANGES)
+    check_resumable(config, run)
     texts = read_sentences(config.texts)
     if not texts:
         raise ValueError(f"{config.texts} hold no text.")

@@ -14,10 +14,6 @@ import pathlib
 
 from keras_bert_zoo.training.runs import RunConfig
 
-MIXED_PRECISION = {None: None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
-# Options a resumed run may change without invalidating its checkpoints.
-RESUMABLE_CHANGES = ("total_steps", "validation_steps", "verbose")
-
 
 @dataclasses.dataclass
 class PretrainingConfig(RunConfig):
@@ -72,13 +68,7 @@ class PretrainingConfig(RunConfig):
     verbose: int = 1
 
     def __post_init__(self):
-        from keras_bert_zoo.training.runs import check_steps
-
-        if self.mixed_precision not in MIXED_PRECISION:
-            raise ValueError(f"mixed_precision must be one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
-        check_steps(self)
-        if not isinstance(self.validation_steps, int) or self.validation_steps < 1:
-            raise ValueError(f"validation_steps must be a positive int, got {self.validation_steps!r}")
+        self.check_common()
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
 
@@ -91,16 +81,12 @@ def build_pretrainer(config, tokenizer):
     when `config.data` has no next-sentence labels.
     """
     from keras_bert_zoo.data.pretraining_dataset import read_manifest
-    import keras
-
     from keras_bert_zoo import BertPretrainer, BertMaskedLM, Backbone
     from keras_bert_zoo.text import BertPreprocessor
     from keras_bert_zoo.training.optimizers import pretraining_optimizer
 
     _, manifest = read_manifest(config.data)
-    keras.utils.set_random_seed(config.seed)
-    if config.mixed_precision:
-        keras.config.set_dtype_policy(MIXED_PRECISION[config.mixed_precision])
+    config.start_keras()
     overrides = {} if config.dropout is None else {"dropout": config.dropout}
     backbone = Backbone.from_preset(config.preset, load_weights=False,
                                     vocabulary_size=tokenizer.vocabulary_size, **overrides)
@@ -167,7 +153,7 @@ def run_pretraining(config):
     from keras_bert_zoo.training.runs import check_resumable, fit_resumably
 
     run = pathlib.Path(config.output)
-    check_resumable(config, run, RESUMABLE_CHANGES)
+    check_resumable(config, run)
     tokenizer = load_tokenizer(config.data)
     task = build_pretrainer(config, tokenizer)
     validation = held_out_data(config, tokenizer)

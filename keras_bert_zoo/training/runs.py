@@ -9,9 +9,37 @@ import dataclasses
 import json
 import pathlib
 
+MIXED_PRECISION = {None: None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
+# Options a resumed run may change without invalidating its checkpoints.
+RESUMABLE_CHANGES = ("total_steps", "validation_steps", "verbose")
+
 
 class RunConfig:
-    """What run configs (dataclasses) share: reading one from JSON."""
+    """What run configs (dataclasses) share: the fields `batch_size`, `total_steps`,
+    `steps_per_checkpoint`, `validation_steps`, `mixed_precision` and `seed`, their checks,
+    and reading a config from JSON."""
+
+    # The allowed values of fields, for the CLI's flags (`cli_help.add_config_options`).
+    CHOICES = {"mixed_precision": [name for name in MIXED_PRECISION if name]}
+
+    def check_common(self):
+        """Check the shared fields (a ValueError naming the field)."""
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise ValueError(f"mixed_precision must be one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
+        for name in ("batch_size", "total_steps", "steps_per_checkpoint", "validation_steps"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}")
+        if self.total_steps % self.steps_per_checkpoint:
+            raise ValueError(f"total_steps ({self.total_steps}) must be a multiple of steps_per_checkpoint "
+                             f"({self.steps_per_checkpoint}).")
+
+    def start_keras(self):
+        """Seed Keras (initialisation, dropout) and set the run's precision policy, before building."""
+        import keras
+
+        keras.utils.set_random_seed(self.seed)
+        if self.mixed_precision:
+            keras.config.set_dtype_policy(MIXED_PRECISION[self.mixed_precision])
 
     @classmethod
     def from_json(cls, path, **overrides):
@@ -24,7 +52,7 @@ class RunConfig:
         return cls(**{**values, **overrides})
 
 
-def check_resumable(config, run, resumable_changes=()):
+def check_resumable(config, run, resumable_changes=RESUMABLE_CHANGES):
     """Refuse to resume run directory `run` with settings other than its own, except those in
     `resumable_changes` (its checkpoints would not fit); then record `config` (a dataclass) there."""
     run = pathlib.Path(run)
@@ -83,12 +111,3 @@ def fit_resumably(model, run, batches, total_steps, steps_per_checkpoint, exampl
         checkpoint.on_train_begin()
     return checkpoint.history
 
-
-def check_steps(config):
-    """The checks every run config makes of its step counts (a ValueError naming the field)."""
-    for name in ("batch_size", "total_steps", "steps_per_checkpoint"):
-        if not isinstance(getattr(config, name), int) or getattr(config, name) < 1:
-            raise ValueError(f"{name} must be a positive int, got {getattr(config, name)!r}")
-    if config.total_steps % config.steps_per_checkpoint:
-        raise ValueError(f"total_steps ({config.total_steps}) must be a multiple of steps_per_checkpoint "
-                         f"({config.steps_per_checkpoint}).")
