@@ -4,6 +4,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import harness
@@ -69,5 +70,9 @@ def test_distil_and_finetune_smoke(tmp_path):
     for row in results.values():
         assert len(row["accuracy"]) == 2 and all(0 <= accuracy <= 1 for accuracy in row["accuracy"])
     assert results["student, distilled"]["parameters"] < results["teacher"]["parameters"]
+    gain = summary["distillation_gain"]["over undistilled"]
+    assert gain["gains"] == pytest.approx(np.subtract(results["student, distilled"]["accuracy"],
+                                                      results["student, not distilled"]["accuracy"]))
     assert summary["student_speedup"] > 0 and summary["accuracy_kept"] > 0
-    assert (tmp_path / "run" / "distillation" / "student" / "preset.json").is_file()
+    for saved in ("teacher", "undistilled", "distillation/student"):  # what a rerun resumes from
+        assert (tmp_path / "run" / saved / "preset.json").is_file()
