@@ -43,7 +43,7 @@ def _lazy_attributes(package, exports):
 # so either kind of name imports both.
 _MODELS_AND_TASKS = ("keras_bert_zoo.models", "keras_bert_zoo.tasks")
 _LAZY = {
-    **dict.fromkeys(("Backbone", "BertBackbone", "DistilBertBackbone"), _MODELS_AND_TASKS),
+    **dict.fromkeys(("Backbone", "BertBackbone", "DistilBertBackbone", "RobertaBackbone"), _MODELS_AND_TASKS),
     **dict.fromkeys(
         (
             "BertClassifier",

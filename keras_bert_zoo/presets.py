@@ -81,9 +81,11 @@ def download_hf(repo_id):
         raise ImportError(
             f"Fetching '{repo_id}' needs huggingface_hub (pip install huggingface_hub). {advice}"
         ) from error
-    # transformers 5 saves the vocabulary only in tokenizer.json; sentence-transformers
-    # keeps its pooling, normalization and length in the files of the second line.
+    # transformers 5 saves the vocabulary only in tokenizer.json; byte-level BPE (RoBERTa) keeps
+    # it in vocab.json + merges.txt; sentence-transformers keeps its pooling, normalization and
+    # length in the files of the third line.
     patterns = ["config.json", "*.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
+                "vocab.json", "merges.txt",
                 "modules.json", "sentence_bert_config.json", "*Pooling/config.json"]
     try:
         directory = snapshot_download(repo_id, allow_patterns=patterns)

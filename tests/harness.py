@@ -30,6 +30,9 @@ class Family:
         config: a tiny config of it.
         converter: the module name in `keras_bert_zoo.convert` (config and weight names).
         tasks: the task classes the family has heads for.
+        segments: whether the backbone takes `segment_ids`.
+        pooled: whether it has a pooler (a `pooled_output`).
+        pad_id: the padding id its inputs use (RoBERTa's positions count from it).
     """
 
     name: str
@@ -37,6 +40,9 @@ class Family:
     config: dict
     converter: str
     tasks: tuple
+    segments: bool = True
+    pooled: bool = True
+    pad_id: int = 0
 
     def backbone(self, **overrides):
         import keras_bert_zoo
@@ -51,18 +57,9 @@ class Family:
     def input_names(self):
         return ("token_ids", "segment_ids", "padding_mask") if self.segments else ("token_ids", "padding_mask")
 
-    @property
-    def segments(self):
-        return self.backbone_class == "BertBackbone"
-
-    @property
-    def pooled(self):
-        """Whether the backbone has a pooler (a `pooled_output`)."""
-        return self.backbone_class == "BertBackbone"
-
     def inputs(self, batch=3, length=10, seed=0):
         """`backbone_inputs` with the keys this family's backbone takes."""
-        inputs = backbone_inputs(self.vocabulary_size, batch, length, seed)
+        inputs = backbone_inputs(self.vocabulary_size, batch, length, seed, pad_id=self.pad_id)
         return {name: inputs[name] for name in self.input_names}
 
     def hf_config(self, **options):
@@ -85,7 +82,10 @@ _EVERY_TASK = ("BertClassifier", "BertTokenClassifier", "BertQuestionAnswerer", 
                "BertTextEmbedder")
 FAMILIES = [
     Family("bert", "BertBackbone", TINY_BERT, "hf_bert", _EVERY_TASK + ("BertPretrainer",)),
-    Family("distil_bert", "DistilBertBackbone", TINY_BERT, "hf_distil_bert", _EVERY_TASK),
+    Family("distil_bert", "DistilBertBackbone", TINY_BERT, "hf_distil_bert", _EVERY_TASK, segments=False,
+           pooled=False),
+    Family("roberta", "RobertaBackbone", {**TINY_BERT, "padding_id": 1}, "hf_roberta", _EVERY_TASK, segments=False,
+           pad_id=1),
 ]
 
 
@@ -97,15 +97,16 @@ def max_abs_diff(a, b):
     return float(np.max(np.abs(np.asarray(a, "float64") - np.asarray(b, "float64"))))
 
 
-def backbone_inputs(vocabulary_size, batch=3, length=10, seed=0):
-    """Random ids, pair-style segments and ragged padding (row i keeps length - 2i tokens)."""
+def backbone_inputs(vocabulary_size, batch=3, length=10, seed=0, pad_id=0):
+    """Random ids above `pad_id`, pair-style segments and ragged padding with `pad_id` (row i keeps
+    length - 2i tokens)."""
     rng = np.random.default_rng(seed)
-    token_ids = rng.integers(1, vocabulary_size, (batch, length)).astype("int32")
+    token_ids = rng.integers(pad_id + 1, vocabulary_size, (batch, length)).astype("int32")
     segment_ids = np.zeros((batch, length), "int32")
     segment_ids[:, length // 2:] = 1
     lengths = np.maximum(length - 2 * np.arange(batch), 2)
     padding_mask = (np.arange(length)[None, :] < lengths[:, None]).astype("int32")
-    token_ids = token_ids * padding_mask
+    token_ids = np.where(padding_mask == 1, token_ids, pad_id).astype("int32")
     segment_ids = segment_ids * padding_mask
     return {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
 

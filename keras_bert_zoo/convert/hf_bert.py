@@ -72,9 +72,7 @@ def head_weights(task):
 
 def optional_weights(config):
     """Backbone weights the checkpoint may lack: Hugging Face builds some models without a pooler."""
-    if set(config.get("architectures") or ()) & set(POOLERLESS_ARCHITECTURES):
-        return ("pooler.dense.weight", "pooler.dense.bias")
-    return ()
+    return mapping.pooler_weights_if_poolerless(config, POOLERLESS_ARCHITECTURES)
 
 
 # Weights of heads a backbone-only load leaves out: reported by name, not an error.

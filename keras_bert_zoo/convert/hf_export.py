@@ -71,7 +71,11 @@ def save_to_huggingface(model, directory, tokenizer=None, sequence_length=None):
     config = {"model_type": family.MODEL_TYPE, "architectures": [architecture],
               **family.hf_config(backbone.get_config()), **head_config}
     if tokenizer is not None:
-        config["pad_token_id"] = tokenizer.pad_token_id
+        # RoBERTa's positions count from its padding id: a tokenizer padding with another id
+        # would shift every position in transformers.
+        if config.setdefault("pad_token_id", tokenizer.pad_token_id) != tokenizer.pad_token_id:
+            raise ValueError(f"The tokenizer pads with id {tokenizer.pad_token_id}, the backbone's positions count "
+                             f"from padding id {config['pad_token_id']}: they must agree.")
         tokenizer.save_to_huggingface(directory, model_max_length=length)
     (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     weights_io.save_tensors(directory / "model.safetensors", checkpoint_tensors(family, backbone, task, architecture),

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from keras_bert_zoo import weights_io
-from keras_bert_zoo.convert import architectures, hf_bert, hf_distil_bert, sentence_transformers
+from keras_bert_zoo.convert import architectures, hf_bert, hf_distil_bert, hf_roberta, sentence_transformers
 from keras_bert_zoo.text import hf_files
 
-FAMILIES = {family.MODEL_TYPE: family for family in (hf_bert, hf_distil_bert)}
+FAMILIES = {family.MODEL_TYPE: family for family in (hf_bert, hf_distil_bert, hf_roberta)}
 logger = logging.getLogger(__name__)
 
 

@@ -46,3 +46,11 @@ def head_weights(task, heads):
     if name not in heads:
         raise ValueError(f"No Hugging Face head mapping for {name}.")
     return table(task, heads[name])
+
+
+def pooler_weights_if_poolerless(config, poolerless_architectures):
+    """The pooler's weight names when the checkpoint's architecture is one that transformers builds
+    without a pooler (`add_pooling_layer=False`), else none: what a family's `optional_weights` says."""
+    if set(config.get("architectures") or ()) & set(poolerless_architectures):
+        return ("pooler.dense.weight", "pooler.dense.bias")
+    return ()

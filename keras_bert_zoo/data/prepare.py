@@ -52,7 +52,7 @@ def build_vocabulary(corpus, output, vocabulary_size=8000, lowercase=True, verbo
 def prepare_pretraining_data(corpus, output, tokenizer, max_sequence_length=128, short_seq_prob=0.1,
                              next_sentence_prediction=True, static_masking=False, dupe_factor=5,
                              max_predictions_per_seq=20, masking_rate=0.15, whole_word_masking=False,
-                             num_shards=4, seed=0):
+                             num_shards=4, seed=0, cross_documents=False):
     """Turn a corpus into pretraining shards in `output` (a new or empty directory).
 
     By default the shards hold unmasked sentence pairs and the input pipeline
@@ -63,8 +63,9 @@ def prepare_pretraining_data(corpus, output, tokenizer, max_sequence_length=128,
         corpus: text files (see `keras_bert_zoo.data.corpus.read_documents`).
         output: the shard directory.
         tokenizer: a `BertTokenizer`, or a directory holding vocab.txt.
-        max_sequence_length, short_seq_prob, next_sentence_prediction: see
-            `create_instances`.
+        max_sequence_length, short_seq_prob, next_sentence_prediction, cross_documents: see
+            `create_instances` (`cross_documents=True` without next-sentence prediction is
+            RoBERTa's FULL-SENTENCES packing).
         static_masking, dupe_factor, max_predictions_per_seq, masking_rate,
         whole_word_masking: see `write_masked_examples`.
         num_shards: TFRecord files to write.
@@ -81,9 +82,11 @@ def prepare_pretraining_data(corpus, output, tokenizer, max_sequence_length=128,
         tokenizer = load_tokenizer(tokenizer)
     instances = create_instances(read_documents(corpus), tokenizer, max_sequence_length=max_sequence_length,
                                  short_seq_prob=short_seq_prob,
-                                 next_sentence_prediction=next_sentence_prediction, seed=seed)
+                                 next_sentence_prediction=next_sentence_prediction, seed=seed,
+                                 cross_documents=cross_documents)
     options = {"corpus": [str(path) for path in ([corpus] if isinstance(corpus, (str, pathlib.Path)) else corpus)],
-               "max_sequence_length": max_sequence_length, "short_seq_prob": short_seq_prob, "seed": seed}
+               "max_sequence_length": max_sequence_length, "short_seq_prob": short_seq_prob, "seed": seed,
+               "cross_documents": cross_documents}
     if static_masking:
         manifest = write_masked_examples(instances, output, tokenizer, dupe_factor=dupe_factor, seed=seed,
                                          max_predictions_per_seq=max_predictions_per_seq,

@@ -25,7 +25,9 @@ Deviations, and why:
   * `dupe_factor` (several passes with different choices) is not here: masks are drawn in
     the input pipeline (`pretraining_dataset`) or per copy (`write_masked_examples`).
   * `next_sentence_prediction=False` gives single segments `[CLS] sentences [SEP]` of
-    contiguous sentences of one document (RoBERTa's DOC-SENTENCES), without a label.
+    contiguous sentences of one document (RoBERTa's DOC-SENTENCES), without a label; with
+    `cross_documents=True` the sentences run on across document boundaries with an end token
+    between two documents (RoBERTa's FULL-SENTENCES, which its paper trained with).
 """
 
 import collections
@@ -44,7 +46,7 @@ _COMPILED = weakref.WeakKeyDictionary()
 
 
 def create_instances(documents, tokenizer, max_sequence_length=128, short_seq_prob=0.1,
-                     next_sentence_prediction=True, seed=0, random_document_buffer=1000):
+                     next_sentence_prediction=True, seed=0, random_document_buffer=1000, cross_documents=False):
     """Yields pretraining instances, reading `documents` once, lazily.
 
     Args:
@@ -60,6 +62,10 @@ def create_instances(documents, tokenizer, max_sequence_length=128, short_seq_pr
             same instances.
         random_document_buffer: how many documents (the current one included) the random B
             can come from.
+        cross_documents: (single segments only) fill each instance with sentences across
+            document boundaries, the tokenizer's end token between two documents, instead of
+            starting each document afresh: RoBERTa's FULL-SENTENCES packing, which wastes no
+            room on short documents.
 
     Returns:
         An iterator of dicts: `token_ids` (list of int, `[CLS] A [SEP] B [SEP]` or
@@ -79,7 +85,13 @@ def create_instances(documents, tokenizer, max_sequence_length=128, short_seq_pr
     check_rate("short_seq_prob", short_seq_prob)
     check_seed(seed)
     check_int("random_document_buffer", random_document_buffer, 2)
+    if not isinstance(cross_documents, bool):
+        raise TypeError(f"`cross_documents` must be a bool, got {cross_documents!r}")
+    if cross_documents and next_sentence_prediction:
+        raise ValueError("cross_documents packs single segments: set next_sentence_prediction=False.")
     builder = _Builder(tokenizer, max_sequence_length, short_seq_prob, np.random.default_rng(seed))
+    if cross_documents:
+        return builder.full_sentences(tokenize_documents(documents, tokenizer))
     windows = _windows(tokenize_documents(documents, tokenizer), random_document_buffer)
     if next_sentence_prediction:
         return itertools.chain.from_iterable(builder.pairs(w, i) for w, i in windows)
@@ -192,6 +204,25 @@ class _Builder:
             if len(chunk) >= target or number == len(document) - 1:
                 yield self._instance(chunk, [], None, room)
                 chunk, target = [], self._target(room)
+
+    def full_sentences(self, documents):
+        """Single-segment instances of whole contiguous sentences that run on from one document
+        into the next, an end token between them; a sentence that does not fit starts the next
+        instance (only a sentence longer than an instance is cut)."""
+        room = self.max_sequence_length - self.layout.special_tokens(1)
+        chunk, target = [], self._target(room)
+        for document in documents:
+            for number, sentence in enumerate(document):
+                piece = [self.layout.end_id, *sentence] if chunk and number == 0 else sentence
+                if chunk and len(chunk) + len(piece) > target:
+                    yield self._instance(chunk, [], None, room)
+                    chunk, target, piece = [], self._target(room), sentence
+                chunk.extend(piece)
+                if len(chunk) >= target:
+                    yield self._instance(chunk, [], None, room)
+                    chunk, target = [], self._target(room)
+        if chunk:
+            yield self._instance(chunk, [], None, room)
 
     def _target(self, room):
         return int(self.rng.integers(2, room + 1)) if self.rng.random() < self.short_seq_prob else room

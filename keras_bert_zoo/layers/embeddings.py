@@ -1,4 +1,5 @@
-"""Token + position + segment embeddings, as in BERT (DistilBERT: no segments, optional sinusoids)."""
+"""Token + position + segment embeddings, as in BERT (DistilBERT: no segments, optional sinusoids;
+RoBERTa: positions counted past the padding id)."""
 
 import keras
 import numpy as np
@@ -30,11 +31,17 @@ class BertEmbeddings(keras.layers.Layer):
         initializer_range: stddev of the truncated-normal initializer.
         sinusoidal_positions: fixed (not trained) sinusoidal position embeddings instead of
             learned ones (DistilBERT's `sinusoidal_pos_embds`).
+        padding_position: None numbers positions 0, 1, ...; an int p numbers the real tokens
+            p + 1, p + 2, ... (counted over `padding_mask`) and gives padding position p, as
+            RoBERTa does with p its padding id; the table's `max_sequence_length` rows then
+            hold p + 1 fewer tokens (RoBERTa's 514 rows: 512 tokens).
 
     Call arguments:
         token_ids: int tensor `(batch, sequence)`.
         segment_ids: int tensor `(batch, sequence)`; ignored (may be None)
             when `num_segments == 0`.
+        padding_mask: `(batch, sequence)`, 1/True on real tokens; needed with
+            `padding_position`.
     """
 
     def __init__(
@@ -47,10 +54,12 @@ class BertEmbeddings(keras.layers.Layer):
         layer_norm_epsilon=1e-12,
         initializer_range=0.02,
         sinusoidal_positions=False,
+        padding_position=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.sinusoidal_positions = sinusoidal_positions
+        self.padding_position = padding_position
         self.vocabulary_size = vocabulary_size
         self.hidden_dim = hidden_dim
         self.max_sequence_length = max_sequence_length
@@ -88,7 +97,7 @@ class BertEmbeddings(keras.layers.Layer):
             dropout, dtype=self.dtype_policy, name="dropout"
         )
 
-    def build(self, token_ids_shape, segment_ids_shape=None):
+    def build(self, token_ids_shape, segment_ids_shape=None, padding_mask_shape=None):
         self.token_embedding.build(token_ids_shape)
         self.position_embedding.build(token_ids_shape)
         if self.segment_embedding is not None:
@@ -96,18 +105,22 @@ class BertEmbeddings(keras.layers.Layer):
         self.layer_norm.build(tuple(token_ids_shape) + (self.hidden_dim,))
         self.built = True
 
-    def call(self, token_ids, segment_ids=None, training=None):
-        sequence_length = ops.shape(token_ids)[1]
-        positions = ops.arange(sequence_length, dtype="int32")
+    def call(self, token_ids, segment_ids=None, padding_mask=None, training=None):
         x = self.token_embedding(token_ids)
-        # (sequence, hidden) broadcasts over the batch.
-        x = x + self.position_embedding(positions)[None]
+        if self.padding_position is None:
+            # (sequence, hidden) broadcasts over the batch.
+            x = x + self.position_embedding(ops.arange(ops.shape(token_ids)[1], dtype="int32"))[None]
+        else:
+            if padding_mask is None:
+                raise ValueError("Positions past the padding id need the padding_mask.")
+            real = ops.cast(padding_mask, "int32")
+            x = x + self.position_embedding(ops.cumsum(real, axis=1) * real + self.padding_position)
         if self.segment_embedding is not None:
             x = x + self.segment_embedding(segment_ids)
         x = self.layer_norm(x)
         return self.dropout_layer(x, training=training)
 
-    def compute_output_shape(self, token_ids_shape, segment_ids_shape=None):
+    def compute_output_shape(self, token_ids_shape, segment_ids_shape=None, padding_mask_shape=None):
         return tuple(token_ids_shape) + (self.hidden_dim,)
 
     def get_config(self):
@@ -121,5 +134,6 @@ class BertEmbeddings(keras.layers.Layer):
             layer_norm_epsilon=self.layer_norm_epsilon,
             initializer_range=self.initializer_range,
             sinusoidal_positions=self.sinusoidal_positions,
+            padding_position=self.padding_position,
         )
         return config

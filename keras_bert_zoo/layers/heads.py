@@ -78,8 +78,12 @@ class ClassificationHead(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
 class PreClassifierHead(ClassificationHead):
-    """DistilBERT's classification head, for a backbone without a pooler: a ReLU dense layer
-    (`pre_classifier`) on the first token, dropout, then the output dense layer.
+    """A classification head with its own hidden layer on the first token, for backbones whose
+    classifier does not read a pooler: [dropout,] a dense layer (`pre_classifier`) with
+    `activation`, dropout, then the output dense layer.
+
+    DistilBERT's is `activation="relu"`; RoBERTa's is `activation="tanh", input_dropout=True`
+    (its pooler-like `dense` on `<s>` belongs to the classifier, not to the backbone).
 
     Call arguments:
         outputs: the backbone's output dict; `sequence_output` is used.
@@ -87,10 +91,11 @@ class PreClassifierHead(ClassificationHead):
 
     FEATURE = "sequence_output"
 
-    def __init__(self, num_classes, hidden_dim, dropout=0.1, initializer_range=0.02, **kwargs):
+    def __init__(self, num_classes, hidden_dim, dropout=0.1, initializer_range=0.02, activation="relu",
+                 input_dropout=False, **kwargs):
         super().__init__(num_classes, dropout, initializer_range, **kwargs)
-        self.hidden_dim = hidden_dim
-        self.pre_classifier = dense(hidden_dim, initializer_range, self.dtype_policy, "pre_classifier", "relu")
+        self.hidden_dim, self.activation, self.input_dropout = hidden_dim, activation, input_dropout
+        self.pre_classifier = dense(hidden_dim, initializer_range, self.dtype_policy, "pre_classifier", activation)
 
     def build(self, outputs_shape):
         width = outputs_shape[self.FEATURE][-1]
@@ -99,15 +104,18 @@ class PreClassifierHead(ClassificationHead):
         self.built = True
 
     def call(self, outputs, training=None):
-        first = self.pre_classifier(outputs[self.FEATURE][:, 0, :])
-        return ops.cast(self.dense(self.dropout_layer(first, training=training)), "float32")
+        first = outputs[self.FEATURE][:, 0, :]
+        if self.input_dropout:
+            first = self.dropout_layer(first, training=training)
+        hidden = self.dropout_layer(self.pre_classifier(first), training=training)
+        return ops.cast(self.dense(hidden), "float32")
 
     def compute_output_shape(self, outputs_shape):
         return (outputs_shape[self.FEATURE][0], self.num_classes)
 
     def get_config(self):
         config = super().get_config()
-        config.update(hidden_dim=self.hidden_dim)
+        config.update(hidden_dim=self.hidden_dim, activation=self.activation, input_dropout=self.input_dropout)
         return config
 
 

@@ -3,5 +3,6 @@
 from keras_bert_zoo.models.backbone import Backbone
 from keras_bert_zoo.models.bert import BertBackbone
 from keras_bert_zoo.models.distil_bert import DistilBertBackbone
+from keras_bert_zoo.models.roberta import RobertaBackbone
 
-__all__ = ["Backbone", "BertBackbone", "DistilBertBackbone"]
+__all__ = ["Backbone", "BertBackbone", "DistilBertBackbone", "RobertaBackbone"]

@@ -18,7 +18,7 @@ class Backbone(keras.Model):
 
     Subclasses build their graph in `__init__` (so weights exist right after
     construction, which conversion and saving rely on) and record their
-    constructor arguments with `_remember_config(locals())`; `get_config()`
+    constructor arguments and layers with `_keep_layers(locals(), ...)`; `get_config()`
     returns exactly those, and `from_config(config)` is `cls(**config)`.
 
     A backbone loaded with `from_preset` keeps the preset's tokenizer in
@@ -33,6 +33,15 @@ class Backbone(keras.Model):
             for key, value in arguments.items()
             if key not in ("self", "kwargs", "__class__", "dtype")
         }
+
+    def _keep_layers(self, config, embeddings, blocks, pooler=None):
+        """Records the constructor arguments `config` and attaches the layers, which must come
+        after the functional `__init__` (the torch backend refuses sub-modules before it)."""
+        self._remember_config(config)
+        self.embeddings = embeddings
+        self.transformer_layers = blocks
+        if pooler is not None:
+            self.pooler = pooler
 
     def get_config(self):
         return {
@@ -57,6 +66,11 @@ class Backbone(keras.Model):
     def classification_head(self, num_classes, dropout):
         """The layer that turns this backbone's outputs into class logits."""
         raise NotImplementedError(f"{type(self).__name__} has no classification head.")
+
+    def multiple_choice_head(self, dropout):
+        """The layer that scores one (context, choice) sequence: the classification head with one
+        output, except where a family's multiple-choice model reads something else (RoBERTa)."""
+        return self.classification_head(1, dropout)
 
     def token_classification_head(self, num_classes, dropout):
         """The layer that turns this backbone's outputs into per-token class logits: dropout and a

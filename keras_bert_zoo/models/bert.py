@@ -50,8 +50,7 @@ class BertBackbone(Backbone):
         **kwargs,
     ):
         config = dict(locals())
-        # Layers are attached only after the functional __init__: the torch
-        # backend refuses sub-modules on a torch.nn.Module not yet initialised.
+        # The layers are attached after the functional __init__ (`_keep_layers`).
         embeddings = BertEmbeddings(
             vocabulary_size,
             hidden_dim,
@@ -79,10 +78,7 @@ class BertBackbone(Backbone):
             x = block(x, mask)
         outputs = {"sequence_output": x, "pooled_output": pooler(x)}
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
-        self._remember_config(config)
-        self.embeddings = embeddings
-        self.transformer_layers = blocks
-        self.pooler = pooler
+        self._keep_layers(config, embeddings, blocks, pooler)
 
     def classification_head(self, num_classes, dropout):
         config = self._constructor_config

@@ -53,11 +53,8 @@ class DistilBertBackbone(Backbone):
         x = embeddings(inputs["token_ids"])
         for block in blocks:
             x = block(x, mask)
-        # Layers are attached after the functional __init__ (the torch backend needs it first).
         super().__init__(inputs=inputs, outputs={"sequence_output": x}, dtype=dtype, **kwargs)
-        self._remember_config(config)
-        self.embeddings = embeddings
-        self.transformer_layers = blocks
+        self._keep_layers(config, embeddings, blocks)
 
     def classification_head(self, num_classes, dropout):
         config = self._constructor_config

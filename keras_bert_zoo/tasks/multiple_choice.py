@@ -70,8 +70,8 @@ class BertMultipleChoice(Task):
     """Pick the right choice for a context (SWAG, ARC, RACE style questions).
 
     Every (context, choice) pair is encoded as `[CLS] context [SEP] choice
-    [SEP]`; the backbone's classification head with one output scores each
-    one (BERT: pooled `[CLS]` -> dropout -> dense(1), as Hugging Face's
+    [SEP]`; the backbone's multiple-choice head (its classification head with one output
+    but for RoBERTa) scores each one (BERT: pooled `[CLS]` -> dropout -> dense(1), as Hugging Face's
     `BertForMultipleChoice`), and the scores of a context's choices form its
     float32 logits `(batch, num_choices)`. The number of choices may change
     from batch to batch but not within one.
@@ -96,7 +96,7 @@ class BertMultipleChoice(Task):
     """
 
     def __init__(self, backbone, preprocessor=None, dropout=0.1, **kwargs):
-        head = backbone.classification_head(1, dropout)
+        head = backbone.multiple_choice_head(dropout)
         inputs = {
             name: keras.Input((None, None), dtype=tensor.dtype, name=name)
             for name, tensor in backbone.input.items()

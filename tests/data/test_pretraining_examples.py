@@ -184,6 +184,29 @@ def test_single_segments(tokenizer, sentences):
     assert all(len(instance["token_ids"]) <= 16 for instance in short) and len(short) > 2 * len(DOCUMENTS)
 
 
+def test_full_sentences_run_across_documents(tokenizer, sentences):
+    """RoBERTa's FULL-SENTENCES: every sentence once, whole and in order, filling instances across
+    documents, an end token before a document that continues an instance."""
+    instances = list(create_instances(DOCUMENTS, tokenizer, max_sequence_length=64, short_seq_prob=0.0,
+                                      next_sentence_prediction=False, cross_documents=True))
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    assert all(len(instance["token_ids"]) <= 64 for instance in instances)
+    assert all(instance["token_ids"][0] == cls and instance["token_ids"][-1] == sep for instance in instances)
+    bodies = [instance["token_ids"][1:-1] for instance in instances]
+    everything = [token for document in sentences for sentence in document for token in sentence]
+    assert [token for body in bodies for token in body if token != sep] == everything  # nothing lost
+    firsts = [list(document[0]) for document in sentences[1:]]
+    inner = [(body, at) for body in bodies for at, token in enumerate(body) if token == sep]
+    assert inner  # documents share instances
+    for body, at in inner:  # each end token opens a document
+        assert any(body[at + 1:at + 1 + len(first)] == first for first in firsts)
+    single = list(create_instances(DOCUMENTS, tokenizer, max_sequence_length=64, short_seq_prob=0.0,
+                                   next_sentence_prediction=False))
+    assert len(instances) < len(single)
+    with pytest.raises(ValueError, match="next_sentence_prediction=False"):
+        list(create_instances(DOCUMENTS, tokenizer, cross_documents=True))
+
+
 def original_truncation_lengths(length_a, length_b, room):
     """Original BERT's truncate_seq_pair, counting: drop from the longer (B on a tie)."""
     while length_a + length_b > room:

@@ -4,7 +4,7 @@ mixed precision, dropout, attention paths; and the built-in presets' sizes."""
 import pytest
 
 import harness
-from keras_bert_zoo import BertBackbone, DistilBertBackbone, list_presets
+from keras_bert_zoo import BertBackbone, DistilBertBackbone, RobertaBackbone, list_presets
 
 
 @pytest.fixture(params=harness.FAMILIES, ids=lambda family: family.name)
@@ -83,6 +83,7 @@ EXPECTED_PARAMS = {
     "bert_medium": (BertBackbone, 41_373_184),
     "bert_base_en_uncased": (BertBackbone, 109_482_240),
     "distil_bert_base_en_uncased": (DistilBertBackbone, 66_362_880),
+    "distil_roberta_base_en": (RobertaBackbone, 82_118_400),
 }
 # Building BERT-large takes about a minute on two CPU cores, so its count
 # (335,141,888) is checked through the formulas below, which the built models
@@ -107,6 +108,9 @@ def encoder_params(config, segments):
 PARAMETER_FORMULAS = {
     "BertBackbone": lambda c: encoder_params(c, c["num_segments"]) + c["hidden_dim"] ** 2 + c["hidden_dim"],  # pooler
     "DistilBertBackbone": lambda c: encoder_params(c, 0),
+    # Positions past the padding id (max_sequence_length + padding_id + 1 rows), one segment, a pooler.
+    "RobertaBackbone": lambda c: (encoder_params({**c, "max_sequence_length": c["max_sequence_length"] + c["padding_id"] + 1}, 1)
+                                  + c["hidden_dim"] ** 2 + c["hidden_dim"]),
 }
 
 
