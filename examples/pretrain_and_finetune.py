@@ -81,8 +81,9 @@ def _chapters(path, run, count):
     return subset
 
 
-def _shards(name, corpus, run, vocabulary, sequence_length, next_sentence_prediction):
-    """Build a shard directory once; a rerun (e.g. after an interruption) reuses it."""
+def _shards(name, corpus, run, vocabulary, sequence_length, **options):
+    """Build a shard directory once (`options`: of `prepare_pretraining_data`); a rerun (e.g. after
+    an interruption) reuses it."""
     from keras_bert_zoo.data.prepare import prepare_pretraining_data
 
     directory = run / name
@@ -92,7 +93,7 @@ def _shards(name, corpus, run, vocabulary, sequence_length, next_sentence_predic
 
             shutil.rmtree(directory)
         manifest = prepare_pretraining_data(corpus, directory, vocabulary, max_sequence_length=sequence_length,
-                                            next_sentence_prediction=next_sentence_prediction)
+                                            **options)
         print(f"{name}: {manifest['count']:,} examples")
     return directory
 
@@ -153,7 +154,8 @@ def main(argv=None):
         build_vocabulary(corpus["train"], vocabulary, vocabulary_size=size["vocabulary_size"])
     tokenizer = load_tokenizer(vocabulary)
     print(f"vocabulary: {tokenizer.vocabulary_size:,} WordPiece tokens")
-    train, held_out = (_shards(part, corpus[part], run, vocabulary, size["sequence_length"], next_sentence_prediction)
+    train, held_out = (_shards(part, corpus[part], run, vocabulary, size["sequence_length"],
+                               next_sentence_prediction=next_sentence_prediction)
                        for part in ("train", "held_out"))
 
     config = PretrainingConfig(

@@ -1,7 +1,8 @@
 """The `bert-zoo` command.
 
     bert-zoo presets                       list the built-in presets
-    bert-zoo vocab CORPUS --output DIR     learn a WordPiece vocabulary
+    bert-zoo vocab CORPUS --output DIR     learn a WordPiece vocabulary (--kind bpe:
+                                           byte-level BPE, RoBERTa's)
     bert-zoo prepare CORPUS --output DIR --vocabulary DIR
                                            write pretraining shards (NSP pairs)
     bert-zoo pretrain --data DIR --output RUN [--config FILE]

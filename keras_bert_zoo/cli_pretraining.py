@@ -6,6 +6,19 @@ from keras_bert_zoo.cli_help import add_config_options, add_subcommand, config_f
 
 
 def _vocab(args):
+    if args.kind == "bpe":
+        import pathlib
+
+        from keras_bert_zoo.data.corpus import read_documents
+        from keras_bert_zoo.data.prepare import save_tokenizer
+        from keras_bert_zoo.data.vocabulary import train_bpe_vocabulary
+
+        tokenizer = train_bpe_vocabulary(read_documents(args.corpus, split_into_sentences=False), args.size)
+        pathlib.Path(args.output).mkdir(parents=True, exist_ok=True)
+        save_tokenizer(tokenizer, args.output)
+        print(f"wrote {tokenizer.vocabulary_size:,} tokens and {len(tokenizer.merges):,} merges to "
+              f"{args.output}/vocab.json and merges.txt")
+        return
     from keras_bert_zoo.data.prepare import build_vocabulary
 
     tokenizer = build_vocabulary(args.corpus, args.output, vocabulary_size=args.size,
@@ -19,8 +32,11 @@ def _prepare(args):
     options = {name: getattr(args, name) for name in (
         "max_sequence_length", "short_seq_prob", "static_masking", "dupe_factor", "max_predictions_per_seq",
         "masking_rate", "whole_word_masking", "num_shards", "seed")}
+    if args.full_sentences and not args.no_nsp:
+        raise SystemExit("bert-zoo prepare: --full-sentences packs single segments; add --no-nsp.")
     manifest = prepare_pretraining_data(args.corpus, args.output, args.vocabulary,
-                                        next_sentence_prediction=not args.no_nsp, **options)
+                                        next_sentence_prediction=not args.no_nsp,
+                                        cross_documents=args.full_sentences, **options)
     print(f"wrote {manifest['count']:,} examples (longest {manifest['max_sequence_length']} tokens) "
           f"to {args.output}")
 
@@ -34,14 +50,21 @@ def _pretrain(args):
 
 def add_commands(commands):
     """Register the pretraining subcommands on an argparse subparsers object."""
-    vocab = add_subcommand(commands, "vocab", "learn a WordPiece vocabulary from text files",
+    vocab = add_subcommand(commands, "vocab", "learn a WordPiece or byte-level BPE vocabulary from text files",
                            "Learn a WordPiece vocabulary (tensorflow-text's learner, BERT's special tokens) "
-                           "from plain-text files and write vocab.txt and tokenizer.json.")
+                           "from plain-text files and write vocab.txt; or, with --kind bpe, "
+                           "a byte-level BPE vocabulary (the tokenizers library's trainer; RoBERTa's special "
+                           "tokens <s> 0, <pad> 1, </s> 2, <unk> 3, <mask> last) and write vocab.json and "
+                           "merges.txt, which RobertaTokenizer loads (and tokenizer_record.json, the "
+                           "tokenizer's class and options, either way).")
     vocab.add_argument("corpus", nargs="+", help="text files, directories or globs")
-    vocab.add_argument("--output", required=True, help="directory for vocab.txt and tokenizer.json")
+    vocab.add_argument("--output", required=True, help="directory for the vocabulary files")
+    vocab.add_argument("--kind", choices=("wordpiece", "bpe"), default="wordpiece",
+                       help="WordPiece (BERT) or byte-level BPE (RoBERTa)")
     vocab.add_argument("--size", type=int, default=8000, help="vocabulary size")
-    vocab.add_argument("--cased", action="store_true", help="keep case and accents (default: lowercase, "
-                                                            "accents stripped, as uncased BERT)")
+    vocab.add_argument("--cased", action="store_true", help="WordPiece: keep case and accents (default: lowercase, "
+                                                            "accents stripped, as uncased BERT); byte-level "
+                                                            "BPE always keeps the text as it is")
     vocab.set_defaults(run=_vocab)
 
     prepare = add_subcommand(commands, "prepare", "turn text files into pretraining shards",
@@ -49,12 +72,16 @@ def add_commands(commands):
                              "into shards of BERT pretraining examples for `bert-zoo pretrain`.")
     prepare.add_argument("corpus", nargs="+", help="text files, directories or globs")
     prepare.add_argument("--output", required=True, help="new shard directory")
-    prepare.add_argument("--vocabulary", required=True, help="directory with vocab.txt (from `vocab`)")
+    prepare.add_argument("--vocabulary", required=True,
+                         help="directory with vocab.txt, or vocab.json and merges.txt (from `vocab`)")
     prepare.add_argument("--max-sequence-length", type=int, default=128, help="tokens per example")
     prepare.add_argument("--short-seq-prob", type=float, default=0.1,
                          help="share of examples made shorter than the maximum (as BERT, so that the "
                               "model also sees short inputs)")
     prepare.add_argument("--no-nsp", action="store_true", help="single segments, no next-sentence labels")
+    prepare.add_argument("--full-sentences", action="store_true",
+                         help="with --no-nsp: sentences run on across documents, an end token between "
+                              "them (RoBERTa's FULL-SENTENCES; default: each document starts afresh)")
     prepare.add_argument("--static-masking", action="store_true",
                          help="mask once, write dupe-factor copies (default: mask anew each epoch)")
     prepare.add_argument("--dupe-factor", type=int, default=5,

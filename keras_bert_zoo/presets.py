@@ -192,13 +192,7 @@ class ResolvedPreset:
                 f"Face Hub is reachable (the checkpoint brings its tokenizer files), or pass a local "
                 f"checkpoint directory that holds them."
             )
-        root = self.directory or builtin_directory()
-        import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes; TensorFlow loads lazily)
-
-        cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
-        # `files` maps constructor arguments to file names (BERT: a vocab.txt or a Hugging Face
-        # tokenizer.json, which the tokenizer reads either way; save() writes the tokenizer's own).
-        return cls(**{argument: str(root / name) for argument, name in files.items()}, **entry.get("config", {}))
+        return tokenizer_from_record({**entry, "files": files}, self.directory or builtin_directory())
 
     def sequence_length(self, default=512):
         return (self.spec.get("preprocessor") or {}).get("sequence_length", default)
@@ -255,14 +249,34 @@ def save(directory, backbone, tokenizer=None, task=None, preprocessor=None, back
         "preprocessor": _preprocessor_entry(preprocessor),
     }
     if tokenizer is not None:
-        files = tokenizer.save_assets(directory)
-        config = {k: v for k, v in tokenizer.get_config().items() if k not in files}
-        spec["tokenizer"] = {"class_name": type(tokenizer).__name__, "files": files, "config": config}
+        spec["tokenizer"] = tokenizer_record(tokenizer, directory)
     weights_io.save_variables(directory / BACKBONE_WEIGHTS, backbone.weights)
     if task is not None:
         spec["task"] = {"class_name": type(task).__name__, "config": task.head_config()}
         weights_io.save_variables(directory / TASK_WEIGHTS, task.head_weights())
     (directory / PRESET_FILE).write_text(json.dumps(spec, indent=2) + "\n")
+
+
+def tokenizer_record(tokenizer, directory):
+    """Writes `tokenizer`'s files into `directory`; returns the record that `tokenizer_from_record`
+    builds it back from: `{"class_name", "files": {constructor argument: file name}, "config": the
+    other constructor arguments}` (a preset's, and a shard directory's, tokenizer entry)."""
+    files = tokenizer.save_assets(directory)
+    config = {key: value for key, value in tokenizer.get_config().items() if key not in files}
+    return {"class_name": type(tokenizer).__name__, "files": files, "config": config}
+
+
+def tokenizer_from_record(record, root):
+    """The tokenizer of a `tokenizer_record`, its files read from the directory `root`."""
+    import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes; TensorFlow loads lazily)
+
+    cls = keras.saving.get_registered_object(f"keras_bert_zoo>{record['class_name']}")
+    if cls is None:
+        raise ValueError(f"Unknown tokenizer class {record['class_name']!r}.")
+    # `files` maps constructor arguments to file names (BERT: a vocab.txt or a Hugging Face
+    # tokenizer.json, which the tokenizer reads either way; save() writes the tokenizer's own).
+    return cls(**{argument: str(Path(root) / name) for argument, name in record["files"].items()},
+               **record.get("config", {}))
 
 
 def _tokenizer_files(entry):

@@ -78,7 +78,9 @@ def hf_bert_masked_lm(tmp_path_factory):
     return _save_hf_randomised("BertForMaskedLM", tmp_path_factory)
 
 
-# Tests that run under one backend only (tests/run_all_backends.py gives them to torch):
+# Tests that run under one backend only (tests/run_all_backends.py gives them to torch, and
+# those under ON_TENSORFLOW to tensorflow, whose own tests end first since the others carry
+# the examples and the CLI):
 # - tokenization, data readers and pipelines, and metrics never touch the Keras backend
 #   (they run on TensorFlow/tf.data or plain numpy);
 # - the examples, the CLI and the benchmark smoke test drive library code whose backend paths
@@ -89,6 +91,8 @@ def hf_bert_masked_lm(tmp_path_factory):
 ONCE = ("tests/text/", "tests/metrics/", "tests/data/", "tests/test_examples.py", "tests/test_example_",
         "tests/test_cli_finetuning.py", "tests/test_backend_independence.py")
 EVERY_BACKEND = ("tests/data/test_masking.py", "tests/data/test_pretraining_dataset.py")
+# The once-tests that are TensorFlow or numpy code whatever the backend.
+ON_TENSORFLOW = ("tests/text/", "tests/metrics/", "tests/data/")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -97,3 +101,5 @@ def pytest_collection_modifyitems(config, items):
         path = item.path.relative_to(root).as_posix()
         if path.startswith(ONCE) and not path.startswith(EVERY_BACKEND):
             item.add_marker(pytest.mark.once)
+        if path.startswith(ON_TENSORFLOW) and item.get_closest_marker("once"):
+            item.add_marker(pytest.mark.once_on_tensorflow)

@@ -1,6 +1,7 @@
 """Checks shared by every backbone and task test: a family's test is a config plus calls."""
 
 import dataclasses
+import functools
 import pathlib
 import signal
 import time
@@ -44,6 +45,10 @@ class Family:
     pooled: bool = True
     pad_id: int = 0
 
+    def tokenizer(self):
+        """A small real tokenizer of the family's kind that fits `config`'s vocabulary."""
+        return family_tokenizer(self.name, self.vocabulary_size)
+
     def backbone(self, **overrides):
         import keras_bert_zoo
 
@@ -78,14 +83,28 @@ class Family:
         return importlib.import_module(f"keras_bert_zoo.convert.{self.converter}").ARCHITECTURE_PREFIX
 
 
+@functools.lru_cache(maxsize=None)
+def family_tokenizer(name, vocabulary_size):
+    """WordPiece of `small_vocabulary`, or (RoBERTa) byte-level BPE learned on a Moby-Dick chapter."""
+    if name != "roberta":
+        from keras_bert_zoo import BertTokenizer
+
+        return BertTokenizer(small_vocabulary(vocabulary_size))
+    from keras_bert_zoo.data.vocabulary import train_bpe_vocabulary
+
+    chapter = (REPO / "examples" / "data" / "moby_dick" / "held_out.txt").read_text().split("\n\n")[:20]
+    return train_bpe_vocabulary([[paragraph] for paragraph in chapter], vocabulary_size, verbose=False)
+
+
 _EVERY_TASK = ("BertClassifier", "BertTokenClassifier", "BertQuestionAnswerer", "BertMultipleChoice", "BertMaskedLM",
                "BertTextEmbedder")
 FAMILIES = [
     Family("bert", "BertBackbone", TINY_BERT, "hf_bert", _EVERY_TASK + ("BertPretrainer",)),
     Family("distil_bert", "DistilBertBackbone", TINY_BERT, "hf_distil_bert", _EVERY_TASK, segments=False,
            pooled=False),
-    Family("roberta", "RobertaBackbone", {**TINY_BERT, "padding_id": 1}, "hf_roberta", _EVERY_TASK, segments=False,
-           pad_id=1),
+    # 300 ids: the 256 bytes, RoBERTa's 5 specials and some merges.
+    Family("roberta", "RobertaBackbone", {**TINY_BERT, "vocabulary_size": 300, "padding_id": 1}, "hf_roberta",
+           _EVERY_TASK, segments=False, pad_id=1),
 ]
 
 
@@ -210,7 +229,9 @@ def assert_preprocessed_as_hf(outputs, hf, a, b=None, length=None, padding="long
     assert np.shape(outputs["token_ids"])[-1] == width
     pad = [(0, 0)] * (np.ndim(expected["input_ids"]) - 1) + [(0, width - longest)]
     for ours, theirs in (("token_ids", "input_ids"), ("segment_ids", "token_type_ids"), ("padding_mask", "attention_mask")):
-        np.testing.assert_array_equal(outputs[ours], np.pad(np.array(expected[theirs]), pad).astype(np.asarray(outputs[ours]).dtype))
+        fill = hf.pad_token_id if ours == "token_ids" else 0  # RoBERTa pads with 1
+        theirs = np.pad(np.array(expected.get(theirs, np.zeros_like(expected["input_ids"]))), pad, constant_values=fill)
+        np.testing.assert_array_equal(outputs[ours], theirs.astype(np.asarray(outputs[ours]).dtype))
 
 
 def killed_and_resumed(start, tmp_path, timeout=300):

@@ -1,6 +1,12 @@
+from pathlib import Path
+
+import pytest
+
 import harness
 from keras_bert_zoo import BertBackbone, BertClassifier
 from keras_bert_zoo.cli import main
+
+MOBY_DICK = Path(__file__).parent.parent / "examples" / "data" / "moby_dick" / "train.txt"
 
 
 def test_presets_lists_names_and_sizes(capsys):
@@ -38,3 +44,27 @@ def test_presets_columns_line_up_with_alias_names(capsys):
     weights_column = lines[0].index("weights")
     assert all(line[weights_column:].startswith(("weights", "hf://")) for line in lines)
     assert alias_row.index("12/768/12") == shape_column
+
+
+@pytest.mark.once  # vocabulary learning and tokenization never touch the Keras backend
+def test_vocab_bpe_writes_a_vocabulary_roberta_tokenizer_loads(tmp_path, capsys):
+    transformers = pytest.importorskip("transformers")
+    from keras_bert_zoo.data.prepare import load_tokenizer
+    from keras_bert_zoo.text import RobertaTokenizer
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(MOBY_DICK.read_text(encoding="utf-8")[:50_000], encoding="utf-8")
+    main(["vocab", str(corpus), "--output", str(tmp_path / "bpe"), "--kind", "bpe", "--size", "500"])
+    assert "500 tokens" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "bpe").iterdir()) == ["merges.txt", "tokenizer_record.json",
+                                                                     "vocab.json"]
+    tokenizer = load_tokenizer(tmp_path / "bpe")  # what `bert-zoo prepare --vocabulary` reads
+    assert isinstance(tokenizer, RobertaTokenizer)
+    assert tokenizer.vocabulary[:4] == ["<s>", "<pad>", "</s>", "<unk>"] and tokenizer.vocabulary[-1] == "<mask>"
+    assert tokenizer.vocabulary_size == 500
+    files = {"vocab": str(tmp_path / "bpe" / "vocab.json"), "merges": str(tmp_path / "bpe" / "merges.txt")}
+    if int(transformers.__version__.split(".")[0]) < 5:
+        files = {"vocab_file": files["vocab"], "merges_file": files["merges"]}
+    hf = transformers.RobertaTokenizerFast(**files)
+    text = "Call me Ishmael. Whenever I find myself growing grim about the mouth"
+    assert tokenizer(text).numpy().tolist() == hf(text, add_special_tokens=False)["input_ids"]

@@ -76,3 +76,16 @@ def test_distil_and_finetune_smoke(tmp_path):
     assert summary["student_speedup"] > 0 and summary["accuracy_kept"] > 0
     for saved in ("teacher", "undistilled", "distillation/student"):  # what a rerun resumes from
         assert (tmp_path / "run" / saved / "preset.json").is_file()
+
+
+def test_roberta_vs_bert_pretraining_smoke(tmp_path):
+    """Both recipes run end to end and report their held-out masked-LM accuracy and speed."""
+    from roberta_vs_bert_pretraining import main
+
+    rows = main(["--size", "smoke", "--output", str(tmp_path)])
+    assert [(row["recipe"], row["tokenizer"]) for row in rows] == [("bert", "BertTokenizer"),
+                                                                  ("roberta", "RobertaTokenizer")]
+    assert rows[0]["nsp_accuracy"] is not None and rows[1]["nsp_accuracy"] is None  # RoBERTa: MLM only
+    assert rows[1]["updates"] == rows[0]["updates"] // 4  # the same batches, 4 to an update
+    for row in rows:
+        assert 0 <= row["mlm_accuracy"] <= 1 and row["examples_per_second"] > 0

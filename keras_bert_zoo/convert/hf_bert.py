@@ -5,6 +5,7 @@ from keras_bert_zoo.convert import mapping
 MODEL_TYPE = "bert"  # config.json's model_type
 ARCHITECTURE_PREFIX = "Bert"  # of BertModel, BertForMaskedLM, ... (see convert.architectures)
 BACKBONE_CLASS = "BertBackbone"
+TOKENIZER_CLASS = "BertTokenizer"  # reads the checkpoint's tokenizer files (see hf_import)
 SUPPORTED_ACTIVATIONS = ("gelu",)
 
 

@@ -5,6 +5,7 @@ from keras_bert_zoo.convert import mapping
 MODEL_TYPE = "distilbert"
 ARCHITECTURE_PREFIX = "DistilBert"
 BACKBONE_CLASS = "DistilBertBackbone"
+TOKENIZER_CLASS = "BertTokenizer"  # reads the checkpoint's tokenizer files (see hf_import)
 MODEL_PREFIX = "distilbert."
 ACTIVATIONS = {"gelu": "gelu", "relu": "relu"}  # transformers' name -> ours
 LAYER_NORM_EPSILON = 1e-12  # transformers' DistilBERT fixes it

@@ -11,6 +11,7 @@ from keras_bert_zoo.convert.hf_bert import backbone_weights  # noqa: F401 (this 
 MODEL_TYPE = "roberta"
 ARCHITECTURE_PREFIX = "Roberta"
 BACKBONE_CLASS = "RobertaBackbone"
+TOKENIZER_CLASS = "RobertaTokenizer"  # reads the checkpoint's tokenizer files (see hf_import)
 MODEL_PREFIX = "roberta."
 
 # RobertaBackbone argument -> `RobertaConfig` key, with transformers' defaults.

@@ -1,8 +1,9 @@
 """Corpus -> vocabulary -> pretraining shards: the steps behind `bert-zoo vocab` and `bert-zoo prepare`.
 
 A shard directory is self-contained: besides the TFRecord shards and their
-manifest it holds `vocab.txt` and `tokenizer.json` (the tokenizer's options),
-so pretraining needs nothing else to rebuild the exact tokenizer.
+manifest it holds the tokenizer's files (vocab.txt, or vocab.json and
+merges.txt) and `tokenizer_record.json` (its class and options), so
+pretraining needs nothing else to rebuild the exact tokenizer.
 """
 
 import json
@@ -11,26 +12,39 @@ import pathlib
 from keras_bert_zoo.text import BertTokenizer
 from keras_bert_zoo.text.tokenizer_base import Tokenizer
 
-TOKENIZER_OPTIONS = "tokenizer.json"
+TOKENIZER_RECORD = "tokenizer_record.json"
+# What directories written before the record held next to vocab.txt: the BertTokenizer options.
+LEGACY_OPTIONS = "tokenizer.json"
 
 
 def save_tokenizer(tokenizer, directory):
-    """Write `vocab.txt` and `tokenizer.json` (options) into `directory`."""
+    """Write the tokenizer's files and `tokenizer_record.json` into `directory`."""
+    from keras_bert_zoo.presets import tokenizer_record
+
     directory = pathlib.Path(directory)
-    files = tokenizer.save_assets(directory)
-    options = {key: value for key, value in tokenizer.get_config().items() if key not in files}
-    (directory / TOKENIZER_OPTIONS).write_text(json.dumps(options, indent=2) + "\n")
+    record = tokenizer_record(tokenizer, directory)
+    (directory / TOKENIZER_RECORD).write_text(json.dumps(record, indent=2) + "\n")
 
 
 def load_tokenizer(directory):
-    """The tokenizer saved by `save_tokenizer`; a bare vocab.txt gives the uncased defaults."""
+    """The tokenizer saved by `save_tokenizer`, or the vocabulary of `bert-zoo vocab`: a vocab.txt
+    (with the options file of older directories; alone, the uncased defaults), or a byte-level BPE
+    vocab.json and merges.txt."""
+    from keras_bert_zoo.presets import tokenizer_from_record
+
     directory = pathlib.Path(directory)
-    if not (directory / "vocab.txt").is_file():
-        raise ValueError(f"{str(directory)!r} has no vocab.txt; make one with `bert-zoo vocab` or pass a "
-                         f"directory written by `bert-zoo prepare`.")
-    options_path = directory / TOKENIZER_OPTIONS
-    options = json.loads(options_path.read_text()) if options_path.is_file() else {}
-    return BertTokenizer(directory / "vocab.txt", **options)
+    if (directory / TOKENIZER_RECORD).is_file():
+        return tokenizer_from_record(json.loads((directory / TOKENIZER_RECORD).read_text()), directory)
+    if (directory / "vocab.txt").is_file():
+        legacy = directory / LEGACY_OPTIONS
+        options = json.loads(legacy.read_text()) if legacy.is_file() else {}
+        return BertTokenizer(directory / "vocab.txt", **options)
+    if (directory / "vocab.json").is_file() and (directory / "merges.txt").is_file():
+        from keras_bert_zoo.text import RobertaTokenizer
+
+        return RobertaTokenizer.from_hf_dir(directory)
+    raise ValueError(f"{str(directory)!r} has no vocab.txt nor vocab.json + merges.txt; make one with `bert-zoo "
+                     f"vocab` or pass a directory written by `bert-zoo prepare`.")
 
 
 def build_vocabulary(corpus, output, vocabulary_size=8000, lowercase=True, verbose=True):

@@ -72,7 +72,7 @@ def read_manifest(files_or_directory):
 
 def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_length, max_predictions_per_seq=20,
                         masking_rate=0.15, whole_word_masking=False, next_sentence_prediction=True, seed=0,
-                        shuffle_buffer=10000, repeat=True, skip_examples=0):
+                        shuffle_buffer=10000, repeat=True, skip_examples=0, segment_ids=True):
     """A batched `tf.data.Dataset` for BERT pretraining (masked LM, and NSP by default).
 
     Elements, B = `batch_size`, L = `sequence_length`, P = `max_predictions_per_seq`:
@@ -96,6 +96,8 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
         shuffle_buffer: records permuted together (0 or 1: file order).
         repeat: loop over the data forever (each epoch shuffled and masked anew).
         skip_examples: examples to skip, e.g. `steps_done * batch_size` to resume training.
+        segment_ids: give `segment_ids` in `x`; False for backbones without segment inputs
+            (DistilBERT, RoBERTa).
 
     Example:
         >>> ds = pretraining_dataset("data/pretraining", tokenizer, batch_size=32, sequence_length=128)
@@ -139,7 +141,9 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
 
     def to_model_inputs(example_index, serialized):
         example = parse(example_index, serialized)
-        x = {key: example[key] for key in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
+        keys = ("token_ids", "segment_ids", "padding_mask", "mask_positions") if segment_ids else (
+            "token_ids", "padding_mask", "mask_positions")
+        x = {key: example[key] for key in keys}
         if not next_sentence_prediction:
             return x, example["mask_ids"], example["mask_weights"]
         y = {"mlm_logits": example["mask_ids"], "nsp_logits": example["next_sentence_label"]}

@@ -1,4 +1,5 @@
-"""WordPiece vocabulary learning for `keras_bert_zoo.text.BertTokenizer`.
+"""WordPiece vocabulary learning for `keras_bert_zoo.text.BertTokenizer` (and byte-level BPE for
+`RobertaTokenizer`, with the `tokenizers` library: `train_bpe_vocabulary`).
 
 The learning algorithm is tensorflow-text's (`wordpiece_tokenizer_learner_lib.learn`, the one
 behind `bert_vocab_from_dataset` and keras-hub's `compute_word_piece_vocabulary`). What is ours
@@ -10,6 +11,7 @@ piece is one the tokenizer can produce. Every character of the corpus (up to
 """
 
 import collections
+import json
 import os
 import pathlib
 import sys
@@ -64,26 +66,36 @@ def count_words(documents, lowercase=True, strip_accents=None, tokenize_chinese_
     Returns:
         A `collections.Counter` of words.
     """
-    if isinstance(documents, (str, os.PathLike)) or (
-            isinstance(documents, (list, tuple)) and documents and all(isinstance(d, os.PathLike) for d in documents)):
-        documents = read_documents(documents, split_into_sentences=False)
-    elif isinstance(documents, (bytes, dict)) or not hasattr(documents, "__iter__"):
-        raise TypeError(f"`documents` must be a path or an iterable of documents, got {documents!r:.80}")
     from tqdm.auto import tqdm
 
     split = WordSplitter(lowercase, strip_accents, tokenize_chinese_chars)
     counts, total = collections.Counter(), 0
-    with tqdm(documents, unit=" documents", disable=not verbose, file=sys.stderr) as progress:
-        for index, document in enumerate(progress):
-            texts = [document] if isinstance(document, str) else document
-            if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
-                raise TypeError(f"Document {index} must be a str or a list of str, got {document!r:.80}")
+    with tqdm(_documents(documents), unit=" documents", disable=not verbose, file=sys.stderr) as progress:
+        for texts in progress:
             for text in texts:
                 words = split(text)
                 counts.update(words)
                 total += len(words)
             progress.set_postfix(words=total, refresh=False)
     return counts
+
+
+def _documents(documents):
+    """The documents of a path or an iterable (see `count_words`), each as a list of str."""
+    if isinstance(documents, (str, os.PathLike)) or (
+            isinstance(documents, (list, tuple)) and documents and all(isinstance(d, os.PathLike) for d in documents)):
+        documents = read_documents(documents, split_into_sentences=False)
+    elif isinstance(documents, (bytes, dict)) or not hasattr(documents, "__iter__"):
+        raise TypeError(f"`documents` must be a path or an iterable of documents, got {documents!r:.80}")
+
+    def checked():
+        for index, document in enumerate(documents):
+            texts = [document] if isinstance(document, str) else document
+            if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+                raise TypeError(f"Document {index} must be a str or a list of str, got {document!r:.80}")
+            yield texts
+
+    return checked()
 
 
 def train_wordpiece_vocabulary(documents, vocabulary_size, lowercase=True, strip_accents=None,
@@ -155,3 +167,55 @@ def save_vocabulary(vocabulary, directory):
     `BertTokenizer`'s checks of the vocabulary; returns its path."""
     tokenizer = BertTokenizer(vocabulary)
     return str(pathlib.Path(directory) / tokenizer.save_assets(directory)["vocabulary"])
+
+
+# RoBERTa's order: <s> 0, <pad> 1 (its position ids count from the padding id), </s> 2, <unk> 3;
+# <mask> comes last, where RoBERTa's vocabulary has it.
+BPE_RESERVED_TOKENS = ("<s>", "<pad>", "</s>", "<unk>")
+BPE_MASK_TOKEN = "<mask>"
+
+
+def train_bpe_vocabulary(documents, vocabulary_size, min_frequency=2, verbose=True):
+    """Learns a byte-level BPE vocabulary (RoBERTa's kind) of `vocabulary_size` tokens with the
+    `tokenizers` library.
+
+    The words are cut as `RobertaTokenizer` cuts them (GPT-2's regex, no prefix space) and the
+    alphabet is all 256 bytes, so no text has an unknown token.
+
+    Args:
+        documents: a path or documents, as in `count_words`.
+        vocabulary_size: the most tokens: `<s>`, `<pad>`, `</s>`, `<unk>` (ids 0-3), the 256
+            byte characters, the learned merges, and `<mask>` last. Small corpora may give fewer.
+        min_frequency: the fewest times a pair must occur to be merged.
+        verbose: show the `tokenizers` progress bar.
+
+    Returns:
+        A `keras_bert_zoo.text.RobertaTokenizer` (save it with `save_assets`).
+
+    Example:
+        >>> tokenizer = train_bpe_vocabulary("examples/data/moby_dick/train.txt", 8000)
+        >>> tokenizer.save_assets("vocabulary")  # vocab.json and merges.txt
+    """
+    try:
+        import tokenizers
+        from tokenizers import models, pre_tokenizers, trainers
+    except ImportError as error:
+        raise ImportError("Learning a byte-level BPE vocabulary needs the `tokenizers` library "
+                          "(pip install tokenizers).") from error
+    from keras_bert_zoo.text.bpe_tokenizer import RobertaTokenizer
+
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    smallest = len(BPE_RESERVED_TOKENS) + len(alphabet) + 1
+    if type(vocabulary_size) is not int or vocabulary_size < smallest:
+        raise ValueError(f"`vocabulary_size` must be an int >= {smallest} (the special tokens and the 256 bytes), "
+                         f"got {vocabulary_size!r}")
+    texts = (text for document in _documents(documents) for text in document)
+    bpe = tokenizers.Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=vocabulary_size - 1, min_frequency=min_frequency, show_progress=verbose,
+                                  special_tokens=list(BPE_RESERVED_TOKENS), initial_alphabet=alphabet)
+    bpe.train_from_iterator(texts, trainer)
+    vocabulary = bpe.get_vocab()
+    vocabulary[BPE_MASK_TOKEN] = len(vocabulary)
+    merges = json.loads(bpe.to_str())["model"]["merges"]
+    return RobertaTokenizer(vocabulary, merges)

@@ -28,11 +28,13 @@ def wordpiece_vocabulary(path):
 
 # Where a Hugging Face BERT directory keeps its vocabulary, in order of preference.
 VOCABULARY_FILES = ("vocab.txt", "tokenizer.json")
+FILE_SETS = VOCABULARY_FILES  # what an error names when a directory has none
 
 
 def tokenizer_files(directory):
-    """(vocabulary file name, `BertTokenizer` options) of a Hugging Face BERT tokenizer directory,
-    or None when it has neither vocab.txt nor tokenizer.json (transformers 5 saves only the latter).
+    """({"vocabulary": file name}, `BertTokenizer` options) of a Hugging Face BERT tokenizer
+    directory, or None when it has neither vocab.txt nor tokenizer.json (transformers 5 saves only
+    the latter).
 
     The options are those of tokenizer.json's BertNormalizer and WordPiece model (what the
     `tokenizers` library runs); tokenizer_config.json's keys fill in what it lacks (a transformers 5
@@ -52,7 +54,7 @@ def tokenizer_files(directory):
         raise ValueError(f"{directory / 'tokenizer.json'} is not a tokenizer that BertTokenizer reproduces: "
                          f"it has {found}, BertTokenizer {wanted}.")
     unk = model.get("unk_token") or config.get("unk_token") or "[UNK]"
-    return names[0], {
+    return {"vocabulary": names[0]}, {
         "lowercase": bool(normalizer.get("lowercase", config.get("do_lower_case", True))),
         "strip_accents": normalizer.get("strip_accents", config.get("strip_accents")),
         "tokenize_chinese_chars": bool(normalizer.get("handle_chinese_chars",

@@ -50,11 +50,21 @@ def preprocessor_from_config(cls, config):
     """
     config = dict(config)
     tokenizer = config.get("tokenizer")
-    if isinstance(tokenizer, dict) and "class_name" in tokenizer:  # a Keras-serialized tokenizer
-        config["tokenizer"] = keras.saving.deserialize_keras_object(tokenizer)
-    elif isinstance(tokenizer, dict):
+    if isinstance(tokenizer, dict) and "class_name" in tokenizer:  # Keras-serialized, or `tokenizer_entry`
+        name = tokenizer.get("registered_name") or f"keras_bert_zoo>{tokenizer['class_name']}"
+        tokenizer_class = keras.saving.get_registered_object(name)
+        if tokenizer_class is None:
+            raise ValueError(f"Unknown tokenizer class {tokenizer['class_name']!r} in a preprocessor config.")
+        config["tokenizer"] = tokenizer_class.from_config(tokenizer["config"])
+    elif isinstance(tokenizer, dict):  # a plain BertTokenizer config, as BertPreprocessor wrote before
         config["tokenizer"] = BertTokenizer.from_config(tokenizer)
     return cls(**config)
+
+
+def tokenizer_entry(tokenizer):
+    """`{"class_name", "config"}` of a tokenizer, for a preprocessor's config: what
+    `preprocessor_from_config` builds back, without Keras serialization (which imports TensorFlow)."""
+    return {"class_name": type(tokenizer).__name__, "config": tokenizer.get_config()}
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -146,7 +156,7 @@ class BertPreprocessor(padding_lib.BucketPadding):
         return segments
 
     def get_config(self):
-        return {"tokenizer": self.tokenizer.get_config(), "sequence_length": self.sequence_length,
+        return {"tokenizer": tokenizer_entry(self.tokenizer), "sequence_length": self.sequence_length,
                 "truncate": self.truncate, **self.padding_config()}
 
     from_config = classmethod(preprocessor_from_config)

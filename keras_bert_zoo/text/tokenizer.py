@@ -11,7 +11,6 @@ letters that TensorFlow's NFD splits; marks that survive accent stripping are no
 with these are unknown either way in vocabularies without those letters.
 """
 
-import json
 import os
 import pathlib
 import re
@@ -176,24 +175,11 @@ class BertTokenizer(Tokenizer):
     mask_token_id = property(lambda self: self._ids["[MASK]"])
     unk_token_id = property(lambda self: self._ids[self.unknown_token])
     layout = property(lambda self: SegmentLayout(self.cls_token_id, self.sep_token_id))
+    HF_FILES = hf_files
 
     def word_starts(self):
         """Per vocabulary id: whether the token begins a word (WordPiece marks the others "##")."""
         return [not token.startswith("##") for token in self._vocabulary]
-
-    def token_to_id(self, token):
-        if token not in self._ids:
-            raise ValueError(f"Token {token!r} is not in the vocabulary.")
-        return self._ids[token]
-
-    def id_to_token(self, id):
-        if isinstance(id, bool) or not hasattr(id, "__index__") or not 0 <= int(id) < len(self._vocabulary):
-            raise ValueError(f"Token id {id!r} is not an int in [0, {len(self._vocabulary)}).")
-        return self._vocabulary[int(id)]
-
-    def __call__(self, inputs):
-        """Token ids: int32 RaggedTensor (batch, None) for a batch, 1-D tensor for one string."""
-        return self.tokenize_with_offsets(inputs)[0]
 
     def tokenize_with_offsets(self, inputs):
         """(ids, starts, ends), int32, shaped like `__call__`'s output. Offsets count code points of
@@ -261,13 +247,9 @@ class BertTokenizer(Tokenizer):
 
     def detokenize(self, ids):
         """Wordpieces joined ("##" glued, [PAD] skipped): a str, or a list of str for a batch."""
-        ids = ids.to_list() if hasattr(ids, "to_list") else ids  # tf.RaggedTensor
-        if hasattr(ids, "shape") or not isinstance(ids, (list, tuple)):
-            ids = keras.ops.convert_to_numpy(ids).tolist()
-        if not isinstance(ids, list):
-            raise TypeError(f"`ids` must be a sequence or a batch of sequences of ints, got {ids!r}")
-        if ids and all(isinstance(row, (list, tuple)) for row in ids):
-            return [self.detokenize(row) for row in ids]
+        return self._detokenize_rows(ids, self._detokenize_row)
+
+    def _detokenize_row(self, ids):
         tokens = [self.id_to_token(i) for i in ids if int(i) != self.pad_token_id]
         return "".join(t[2:] if t.startswith("##") else " " + t for t in tokens).lstrip(" ")
 
@@ -276,10 +258,6 @@ class BertTokenizer(Tokenizer):
                  "max_chars_per_word", "special_tokens_in_strings")
         return {"vocabulary": list(self._vocabulary), **{name: getattr(self, name) for name in names}}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     def save_assets(self, directory):
         """Writes `directory/vocab.txt` (one token per line); returns the preset's record of it,
         `{"vocabulary": "vocab.txt"}`."""
@@ -287,21 +265,3 @@ class BertTokenizer(Tokenizer):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(token + "\n" for token in self._vocabulary), encoding="utf-8")
         return {"vocabulary": path.name}
-
-    def save_to_huggingface(self, directory, model_max_length=512):
-        """Writes vocab.txt and tokenizer_config.json, which `transformers.AutoTokenizer` loads as
-        the same tokenizer (ids equal), and `from_hf_dir` reads back."""
-        self.save_assets(directory)
-        config = hf_files.tokenizer_config(self.get_config(), model_max_length)
-        (pathlib.Path(directory) / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")
-
-    @classmethod
-    def from_hf_dir(cls, directory):
-        """The tokenizer of a Hugging Face BERT checkpoint directory (see `hf_files.tokenizer_files`)."""
-        found = hf_files.tokenizer_files(directory)
-        if found is None:
-            directory = pathlib.Path(directory)
-            listed = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else "nothing"
-            raise ValueError(f"No vocab.txt nor tokenizer.json in {str(directory)!r} (found: {listed}).")
-        name, options = found
-        return cls(str(pathlib.Path(directory) / name), **options)

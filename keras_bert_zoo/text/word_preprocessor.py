@@ -1,7 +1,8 @@
 """Sentences given as words -> backbone inputs, plus where each word's first piece lands.
 
 Token classification labels words, but BERT sees word pieces: "Melville" may become
-`mel ##ville`. Each word is tokenized on its own, the pieces of a sentence are joined between
+`mel ##ville`. Each word is tokenized on its own (`tokenizer.tokenize_words`: for byte-level BPE
+with a space in front, as transformers does for RoBERTa), the pieces of a sentence are joined between
 `[CLS]` and `[SEP]`, and the label of a word goes to its first piece; its other pieces,
 `[CLS]`, `[SEP]` and padding get label 0 with sample weight 0, so they add nothing to the loss
 or the accuracy (as Google's BERT and Hugging Face's `run_ner` train). Predictions are read
@@ -80,7 +81,7 @@ class BertTokenClassifierPreprocessor(padding_lib.BucketPadding):
         index of each word's first piece, -1 for words cut off (a 1-D tensor for one sentence)."""
         tf, _ = _tf()
         words, single = _ragged_words(words)
-        pieces = self.tokenizer(words.flat_values)
+        pieces = self.tokenizer.tokenize_words(words.flat_values)
         empty = pieces.row_lengths() == 0
         unknown = tf.fill([tf.reduce_sum(tf.cast(empty, tf.int32))], self.tokenizer.unk_token_id)
         pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(unknown, tf.cast(empty, tf.int64))], axis=1)

@@ -1,4 +1,4 @@
-"""A resumable BERT pretraining run: shards in, checkpoints, curves and a preset out.
+"""A resumable pretraining run (BERT, DistilBERT, RoBERTa): shards in, checkpoints, curves and a preset out.
 
     config = PretrainingConfig(data="data/shards", output="runs/tiny", total_steps=2000)
     summary = run_pretraining(config)   # kill it at any time; run it again to resume
@@ -101,8 +101,9 @@ def build_pretrainer(config, tokenizer):
     return task
 
 
-def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True):
-    """The batches of the shards in `directory` as `config` masks and batches them."""
+def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True, segment_ids=True):
+    """The batches of the shards in `directory` as `config` masks and batches them (without
+    `segment_ids` for a backbone that takes none)."""
     from keras_bert_zoo.data.pretraining_dataset import pretraining_dataset, read_manifest
 
     _, manifest = read_manifest(directory)
@@ -111,10 +112,10 @@ def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True)
         max_predictions_per_seq=config.max_predictions_per_seq, masking_rate=config.masking_rate,
         whole_word_masking=config.whole_word_masking,
         next_sentence_prediction=manifest["next_sentence_prediction"], seed=config.seed,
-        repeat=repeat, skip_examples=skip_examples)
+        repeat=repeat, skip_examples=skip_examples, segment_ids=segment_ids)
 
 
-def held_out_data(config, tokenizer):
+def held_out_data(config, tokenizer, segment_ids=True):
     """The fixed held-out batches (`validation_steps` of them, same masks every time), or None."""
     import tensorflow as tf
 
@@ -127,7 +128,8 @@ def held_out_data(config, tokenizer):
     if not steps:
         raise ValueError(f"{config.validation_data} holds {count} examples, fewer than one batch of "
                          f"{config.batch_size}; use more held-out text or a smaller batch_size.")
-    batches = pretraining_data(config, config.validation_data, tokenizer, repeat=False).take(steps)
+    batches = pretraining_data(config, config.validation_data, tokenizer, repeat=False,
+                               segment_ids=segment_ids).take(steps)
     # A known length lets Keras stop at the last batch instead of warning that the data ran out.
     return batches.apply(tf.data.experimental.assert_cardinality(steps))
 
@@ -156,9 +158,11 @@ def run_pretraining(config):
     check_resumable(config, run)
     tokenizer = load_tokenizer(config.data)
     task = build_pretrainer(config, tokenizer)
-    validation = held_out_data(config, tokenizer)
+    segment_ids = "segment_ids" in task.backbone.input
+    validation = held_out_data(config, tokenizer, segment_ids)
     history = fit_resumably(
-        task, run, lambda skip: pretraining_data(config, config.data, tokenizer, skip_examples=skip),
+        task, run, lambda skip: pretraining_data(config, config.data, tokenizer, skip_examples=skip,
+                                                 segment_ids=segment_ids),
         config.total_steps, config.steps_per_checkpoint, examples_per_step=config.batch_size,
         validation=validation, verbose=config.verbose)
     task.save_to_preset(run / "preset", **_fine_tuning_backbone_config(config))

@@ -84,6 +84,7 @@ def test_run_learns_and_its_student_is_a_smaller_classifier(teacher, tmp_path):
     assert saved_values < 3 * summary["student_parameters"] + teacher_values // 2
 
 
+@pytest.mark.once  # settings checks: the same on every backend
 def test_changed_settings_refuse_to_resume_and_bad_options_are_named(teacher, tmp_path):
     from keras_bert_zoo.training.distillation_run import DistillationConfig, run_distillation
 

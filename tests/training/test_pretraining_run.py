@@ -39,6 +39,10 @@ def _weights(run):
     return load_file(str(run / "preset" / "backbone.safetensors"))
 
 
+# The run's plumbing (config, data position, history) is the same on every backend; what differs
+# by backend, saving and restoring the model, optimizer and dropout state, is tested on each one in
+# test_checkpoints.py. So these run once.
+@pytest.mark.once
 def test_killed_run_resumes_exactly(shards, tmp_path):
     harness.killed_and_resumed(lambda run: _pretrain(shards, run), tmp_path)
 
@@ -74,6 +78,7 @@ def test_run_learns_and_its_preset_fine_tunes(shards, tmp_path):
     harness.check_fit_one_step(classifier, ["a calm sea", "a furious storm"], np.array([1, 0]))
 
 
+@pytest.mark.once  # see test_killed_run_resumes_exactly
 def test_changed_settings_refuse_to_resume(shards, tmp_path):
     from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
 
@@ -94,6 +99,7 @@ def test_held_out_data_smaller_than_a_batch_is_refused(shards, tmp_path):
                                           total_steps=2, steps_per_checkpoint=2, batch_size=count + 1, verbose=0))
 
 
+@pytest.mark.once  # see test_killed_run_resumes_exactly
 def test_dropout_option_applies_to_pretraining_only(shards, tmp_path):
     import keras
 
@@ -123,6 +129,7 @@ def test_dropout_option_applies_to_pretraining_only(shards, tmp_path):
         PretrainingConfig(data=str(shards), output=str(tmp_path), dropout=1.0)
 
 
+@pytest.mark.once  # see test_killed_run_resumes_exactly
 def test_resume_says_where_it_resumes(shards, tmp_path, capsys):
     from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
 
@@ -131,3 +138,32 @@ def test_resume_says_where_it_resumes(shards, tmp_path, capsys):
     assert "resuming" not in capsys.readouterr().out  # a fresh run
     run_pretraining(PretrainingConfig(total_steps=4, **options))  # a longer run continues the first
     assert "resuming from step 2 of 4" in capsys.readouterr().out
+
+
+@pytest.mark.once  # see test_killed_run_resumes_exactly
+def test_roberta_recipe_pretrains_a_roberta_backbone(tmp_path):
+    """RoBERTa's recipe end to end: a byte-level BPE vocabulary, FULL-SENTENCES shards without
+    next-sentence labels, masked-LM pretraining of a RobertaBackbone; the preset reads text."""
+    from keras_bert_zoo import BertMaskedLM, RobertaBackbone
+    from keras_bert_zoo.data.prepare import load_tokenizer, save_tokenizer
+    from keras_bert_zoo.data.vocabulary import train_bpe_vocabulary
+    from keras_bert_zoo.text import RobertaTokenizer
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig, run_pretraining
+
+    text = tmp_path / "text.txt"
+    text.write_text("\n\n".join(CORPUS.read_text().split("\n\n")[:40]))
+    save_tokenizer(train_bpe_vocabulary(text, 400, verbose=False), tmp_path / "vocabulary")
+    tokenizer = load_tokenizer(tmp_path / "vocabulary")
+    assert isinstance(tokenizer, RobertaTokenizer)
+    manifest = prepare_pretraining_data(text, tmp_path / "shards", tokenizer, max_sequence_length=32, num_shards=1,
+                                        next_sentence_prediction=False, cross_documents=True)
+    assert manifest["options"]["cross_documents"] and not manifest["next_sentence_prediction"]
+    RobertaBackbone(**{**harness.TINY_BERT, "vocabulary_size": 400}).save_to_preset(tmp_path / "architecture")
+    summary = run_pretraining(PretrainingConfig(data=str(tmp_path / "shards"), output=str(tmp_path / "run"),
+                                                preset=str(tmp_path / "architecture"), total_steps=4,
+                                                steps_per_checkpoint=2, batch_size=4, verbose=0))
+    assert "nsp_loss" not in summary["history"] and np.isfinite(summary["history"]["loss"])
+    masked_lm = BertMaskedLM.from_preset(summary["preset"])
+    assert isinstance(masked_lm.backbone, RobertaBackbone)
+    assert isinstance(masked_lm.preprocessor.tokenizer, RobertaTokenizer)
+    assert len(masked_lm.fill_mask("the <mask> whale", top_k=2)[0]) == 2
