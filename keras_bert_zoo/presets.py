@@ -186,11 +186,14 @@ class ResolvedPreset:
             raise ValueError(f"Preset {self.name!r} has no tokenizer.")
         files = _tokenizer_files(entry)
         if not files:
+            import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes)
+
+            cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
             raise ValueError(
-                f"The tokenizer files of preset {self.name!r} are not shipped with keras-bert-zoo, so "
-                f"it cannot be tokenized offline. Load it with load_weights=True where the Hugging "
-                f"Face Hub is reachable (the checkpoint brings its tokenizer files), or pass a local "
-                f"checkpoint directory that holds them."
+                f"The tokenizer files of preset {self.name!r} ({' or '.join(cls.HF_FILES.FILE_SETS)}) are not "
+                f"shipped with keras-bert-zoo, so it cannot be tokenized offline. Load it with "
+                f"load_weights=True where the Hugging Face Hub is reachable (the checkpoint brings its "
+                f"tokenizer files), or pass a local checkpoint directory that holds them."
             )
         return tokenizer_from_record({**entry, "files": files}, self.directory or builtin_directory())
 

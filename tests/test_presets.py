@@ -36,8 +36,10 @@ def test_directory_without_a_model_is_reported(tmp_path):
 def test_vocabulary_not_shipped_is_explained():
     from keras_bert_zoo import BertPreprocessor
 
-    with pytest.raises(ValueError, match="not shipped"):
+    with pytest.raises(ValueError, match=r"\(vocab.txt or tokenizer.json\) are not shipped"):
         BertPreprocessor.from_preset("bert_base_multi")
+    with pytest.raises(ValueError, match=r"\(tokenizer.json or vocab.json \+ merges.txt\) are not shipped"):
+        BertPreprocessor.from_preset("roberta_base_en")  # RoBERTa's vocabulary comes with its checkpoint
 
 
 def test_uncased_presets_tokenize_offline():
