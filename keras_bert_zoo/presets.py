@@ -186,11 +186,9 @@ class ResolvedPreset:
             raise ValueError(f"Preset {self.name!r} has no tokenizer.")
         files = _tokenizer_files(entry)
         if not files:
-            import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes)
-
-            cls = keras.saving.get_registered_object(f"keras_bert_zoo>{entry['class_name']}")
+            file_sets = _tokenizer_class(entry["class_name"]).HF_FILES.FILE_SETS
             raise ValueError(
-                f"The tokenizer files of preset {self.name!r} ({' or '.join(cls.HF_FILES.FILE_SETS)}) are not "
+                f"The tokenizer files of preset {self.name!r} ({' or '.join(file_sets)}) are not "
                 f"shipped with keras-bert-zoo, so it cannot be tokenized offline. Load it with "
                 f"load_weights=True where the Hugging Face Hub is reachable (the checkpoint brings its "
                 f"tokenizer files), or pass a local checkpoint directory that holds them."
@@ -269,13 +267,18 @@ def tokenizer_record(tokenizer, directory):
     return {"class_name": type(tokenizer).__name__, "files": files, "config": config}
 
 
-def tokenizer_from_record(record, root):
-    """The tokenizer of a `tokenizer_record`, its files read from the directory `root`."""
+def _tokenizer_class(name):
     import keras_bert_zoo.text  # noqa: F401 (registers the tokenizer classes; TensorFlow loads lazily)
 
-    cls = keras.saving.get_registered_object(f"keras_bert_zoo>{record['class_name']}")
+    cls = keras.saving.get_registered_object(f"keras_bert_zoo>{name}")
     if cls is None:
-        raise ValueError(f"Unknown tokenizer class {record['class_name']!r}.")
+        raise ValueError(f"Unknown tokenizer class {name!r}.")
+    return cls
+
+
+def tokenizer_from_record(record, root):
+    """The tokenizer of a `tokenizer_record`, its files read from the directory `root`."""
+    cls = _tokenizer_class(record["class_name"])
     # `files` maps constructor arguments to file names (BERT: a vocab.txt or a Hugging Face
     # tokenizer.json, which the tokenizer reads either way; save() writes the tokenizer's own).
     return cls(**{argument: str(Path(root) / name) for argument, name in record["files"].items()},

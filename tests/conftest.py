@@ -88,11 +88,11 @@ def hf_bert_masked_lm(tmp_path_factory):
 # Test files of other backend-independent code (the README, the CLI's recipe and errors) set
 # the marker themselves. The masking and pretraining-dataset tests stay on every backend: they
 # guard what each backend's pretraining consumes.
-ONCE = ("tests/text/", "tests/metrics/", "tests/data/", "tests/test_examples.py", "tests/test_example_",
-        "tests/test_cli_finetuning.py", "tests/test_backend_independence.py")
-EVERY_BACKEND = ("tests/data/test_masking.py", "tests/data/test_pretraining_dataset.py")
 # The once-tests that are TensorFlow or numpy code whatever the backend.
 ON_TENSORFLOW = ("tests/text/", "tests/metrics/", "tests/data/")
+ONCE = ON_TENSORFLOW + ("tests/test_examples.py", "tests/test_example_", "tests/test_cli_finetuning.py",
+                        "tests/test_backend_independence.py")
+EVERY_BACKEND = ("tests/data/test_masking.py", "tests/data/test_pretraining_dataset.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,11 +1,14 @@
 """Hugging Face `transformers` BERT <-> BertBackbone: config and weight names."""
 
 from keras_bert_zoo.convert import mapping
+from keras_bert_zoo.text import hf_files
 
 MODEL_TYPE = "bert"  # config.json's model_type
 ARCHITECTURE_PREFIX = "Bert"  # of BertModel, BertForMaskedLM, ... (see convert.architectures)
 BACKBONE_CLASS = "BertBackbone"
-TOKENIZER_CLASS = "BertTokenizer"  # reads the checkpoint's tokenizer files (see hf_import)
+# The tokenizer, and the module that reads its files in a checkpoint directory (the class's
+# `HF_FILES`, named here so that reading a checkpoint imports no tokenizer, hence no TensorFlow).
+TOKENIZER_CLASS, TOKENIZER_FILES = "BertTokenizer", hf_files
 SUPPORTED_ACTIVATIONS = ("gelu",)
 
 

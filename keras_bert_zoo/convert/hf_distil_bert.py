@@ -1,11 +1,14 @@
 """Hugging Face `transformers` DistilBERT <-> DistilBertBackbone: config and weight names."""
 
 from keras_bert_zoo.convert import mapping
+from keras_bert_zoo.text import hf_files
 
 MODEL_TYPE = "distilbert"
 ARCHITECTURE_PREFIX = "DistilBert"
 BACKBONE_CLASS = "DistilBertBackbone"
-TOKENIZER_CLASS = "BertTokenizer"  # reads the checkpoint's tokenizer files (see hf_import)
+# The tokenizer, and the module that reads its files in a checkpoint directory (the class's
+# `HF_FILES`, named here so that reading a checkpoint imports no tokenizer, hence no TensorFlow).
+TOKENIZER_CLASS, TOKENIZER_FILES = "BertTokenizer", hf_files
 MODEL_PREFIX = "distilbert."
 ACTIVATIONS = {"gelu": "gelu", "relu": "relu"}  # transformers' name -> ours
 LAYER_NORM_EPSILON = 1e-12  # transformers' DistilBERT fixes it

@@ -13,14 +13,8 @@ import numpy as np
 
 from keras_bert_zoo import weights_io
 from keras_bert_zoo.convert import architectures, hf_bert, hf_distil_bert, hf_roberta, sentence_transformers
-from keras_bert_zoo.text import bpe_files, hf_files
 
 FAMILIES = {family.MODEL_TYPE: family for family in (hf_bert, hf_distil_bert, hf_roberta)}
-
-# A family's tokenizer class -> what reads its files in a checkpoint directory: ({constructor
-# argument: file name}, options), or None when there are none (the tokenizer's `HF_FILES`,
-# named here so that reading a checkpoint's config imports no tokenizer, hence no TensorFlow).
-TOKENIZER_FILES = {"BertTokenizer": hf_files.tokenizer_files, "RobertaTokenizer": bpe_files.tokenizer_files}
 logger = logging.getLogger(__name__)
 
 
@@ -131,16 +125,15 @@ class HFCheckpoint:
         """The family's tokenizer from the files the directory holds (BERT: vocab.txt, else the
         vocabulary in tokenizer.json, all transformers 5 saves; RoBERTa: tokenizer.json, else
         vocab.json + merges.txt), with the options they say; None when there is none we can run."""
-        class_name = self.family.TOKENIZER_CLASS
         try:
-            found = TOKENIZER_FILES[class_name](self.directory)
+            found = self.family.TOKENIZER_FILES.tokenizer_files(self.directory)
         except ValueError as error:  # a backbone needs no tokenizer: say why there is none, load on
             logger.warning("%s; loading without a tokenizer.", error)
             return None
         if found is None:
             return None
         files, options = found
-        return {"class_name": class_name, "files": files, "config": options}
+        return {"class_name": self.family.TOKENIZER_CLASS, "files": files, "config": options}
 
     def load(self, backbone, task=None):
         """Assign every backbone weight (and the task head's); report leftovers by name."""

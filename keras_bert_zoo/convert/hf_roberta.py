@@ -5,13 +5,16 @@ its config (positions past the padding id, one segment type) and its heads.
 """
 
 from keras_bert_zoo.convert import mapping
+from keras_bert_zoo.text import bpe_files
 # The encoder's weights are named as BERT's, pooler included.
 from keras_bert_zoo.convert.hf_bert import backbone_weights  # noqa: F401 (this family's, too)
 
 MODEL_TYPE = "roberta"
 ARCHITECTURE_PREFIX = "Roberta"
 BACKBONE_CLASS = "RobertaBackbone"
-TOKENIZER_CLASS = "RobertaTokenizer"  # reads the checkpoint's tokenizer files (see hf_import)
+# The tokenizer, and the module that reads its files in a checkpoint directory (the class's
+# `HF_FILES`, named here so that reading a checkpoint imports no tokenizer, hence no TensorFlow).
+TOKENIZER_CLASS, TOKENIZER_FILES = "RobertaTokenizer", bpe_files
 MODEL_PREFIX = "roberta."
 
 # RobertaBackbone argument -> `RobertaConfig` key, with transformers' defaults.

@@ -190,11 +190,12 @@ def train_bpe_vocabulary(documents, vocabulary_size, min_frequency=2, verbose=Tr
         verbose: show the `tokenizers` progress bar.
 
     Returns:
-        A `keras_bert_zoo.text.RobertaTokenizer` (save it with `save_assets`).
+        A `keras_bert_zoo.text.RobertaTokenizer` (save it with `data.prepare.save_tokenizer`, as
+        `bert-zoo vocab --kind bpe` does).
 
     Example:
         >>> tokenizer = train_bpe_vocabulary("examples/data/moby_dick/train.txt", 8000)
-        >>> tokenizer.save_assets("vocabulary")  # vocab.json and merges.txt
+        >>> save_tokenizer(tokenizer, "vocabulary")  # vocab.json, merges.txt, tokenizer_record.json
     """
     try:
         import tokenizers

@@ -78,11 +78,9 @@ class RobertaTokenizer(Tokenizer):
         self._resources = None  # TensorFlow tables, built on first use: construction needs no TensorFlow
         self._token_bytes = None  # for detokenize
 
-    vocabulary = property(lambda self: list(self._vocabulary))
-    vocabulary_size = property(lambda self: len(self._vocabulary))
     merges = property(lambda self: [f"{left} {right}" for left, right in self._merges])
-    cls_token_id = start_token_id = property(lambda self: self._ids[SPECIALS["start"]])
-    sep_token_id = end_token_id = property(lambda self: self._ids[SPECIALS["end"]])
+    start_token_id = property(lambda self: self._ids[SPECIALS["start"]])
+    end_token_id = property(lambda self: self._ids[SPECIALS["end"]])
     pad_token_id = property(lambda self: self._ids[SPECIALS["pad"]])
     mask_token_id = property(lambda self: self._ids[SPECIALS["mask"]])
     unk_token_id = property(lambda self: self._ids[SPECIALS["unknown"]])

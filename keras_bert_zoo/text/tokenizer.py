@@ -167,14 +167,12 @@ class BertTokenizer(Tokenizer):
         self.special_tokens_in_strings = special_tokens_in_strings
         self._wordpiece = None  # built on first use: construction needs no TensorFlow
 
-    vocabulary = property(lambda self: list(self._vocabulary))
-    vocabulary_size = property(lambda self: len(self._vocabulary))
-    cls_token_id = start_token_id = property(lambda self: self._ids["[CLS]"])
-    sep_token_id = end_token_id = property(lambda self: self._ids["[SEP]"])
+    start_token_id = property(lambda self: self._ids["[CLS]"])
+    end_token_id = property(lambda self: self._ids["[SEP]"])
     pad_token_id = property(lambda self: self._ids["[PAD]"])
     mask_token_id = property(lambda self: self._ids["[MASK]"])
     unk_token_id = property(lambda self: self._ids[self.unknown_token])
-    layout = property(lambda self: SegmentLayout(self.cls_token_id, self.sep_token_id))
+    layout = property(lambda self: SegmentLayout(self.start_token_id, self.end_token_id))
     HF_FILES = hf_files
 
     def word_starts(self):

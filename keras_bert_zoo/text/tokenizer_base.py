@@ -21,9 +21,11 @@ class Tokenizer:
         which `token_to_id` and `id_to_token` read.
     """
 
-    @property
-    def vocabulary_size(self):
-        return len(self.vocabulary)
+    vocabulary = property(lambda self: list(self._vocabulary))
+    vocabulary_size = property(lambda self: len(self._vocabulary))
+    # BERT's names of the start and end tokens, which every family's tasks may ask for.
+    cls_token_id = property(lambda self: self.start_token_id)
+    sep_token_id = property(lambda self: self.end_token_id)
 
     @property
     def special_token_ids(self):
