@@ -43,7 +43,7 @@ def _lazy_attributes(package, exports):
 # so either kind of name imports both.
 _MODELS_AND_TASKS = ("keras_bert_zoo.models", "keras_bert_zoo.tasks")
 _LAZY = {
-    **dict.fromkeys(("Backbone", "BertBackbone", "DistilBertBackbone", "RobertaBackbone"), _MODELS_AND_TASKS),
+    **dict.fromkeys(("AlbertBackbone", "Backbone", "BertBackbone", "DistilBertBackbone", "RobertaBackbone"), _MODELS_AND_TASKS),
     **dict.fromkeys(
         (
             "BertClassifier",
@@ -60,6 +60,7 @@ _LAZY = {
     ),
     "list_presets": "keras_bert_zoo.presets",
     **dict.fromkeys(("BertPreprocessor", "BertTokenizer"), "keras_bert_zoo.text"),
+    "AlbertTokenizer": "keras_bert_zoo.text",
 }
 
 __all__ = sorted(_LAZY)

@@ -54,6 +54,11 @@ class Family:
 
         return getattr(keras_bert_zoo, self.backbone_class)(**{**self.config, **overrides})
 
+    def one_block_backbone(self):
+        """The backbone with a single block, which shows a task's wiring at the least cost."""
+        sharing = {"num_layer_groups": 1, "layers_per_group": 1} if self.config.get("num_layer_groups") else {}
+        return self.backbone(num_layers=1, **sharing)
+
     @property
     def vocabulary_size(self):
         return self.config["vocabulary_size"]
@@ -85,15 +90,17 @@ class Family:
 
 @functools.lru_cache(maxsize=None)
 def family_tokenizer(name, vocabulary_size):
-    """WordPiece of `small_vocabulary`, or (RoBERTa) byte-level BPE learned on a Moby-Dick chapter."""
-    if name != "roberta":
+    """WordPiece of `small_vocabulary`, or a vocabulary learned on a Moby-Dick chapter: byte-level
+    BPE (RoBERTa), SentencePiece (ALBERT)."""
+    from keras_bert_zoo.data import vocabulary
+
+    trainers = {"roberta": vocabulary.train_bpe_vocabulary, "albert": vocabulary.train_sentencepiece_vocabulary}
+    if name not in trainers:
         from keras_bert_zoo import BertTokenizer
 
         return BertTokenizer(small_vocabulary(vocabulary_size))
-    from keras_bert_zoo.data.vocabulary import train_bpe_vocabulary
-
     chapter = (REPO / "examples" / "data" / "moby_dick" / "held_out.txt").read_text().split("\n\n")[:20]
-    return train_bpe_vocabulary([[paragraph] for paragraph in chapter], vocabulary_size, verbose=False)
+    return trainers[name]([[paragraph] for paragraph in chapter], vocabulary_size, verbose=False)
 
 
 _EVERY_TASK = ("BertClassifier", "BertTokenClassifier", "BertQuestionAnswerer", "BertMultipleChoice", "BertMaskedLM",
@@ -105,6 +112,10 @@ FAMILIES = [
     # 300 ids: the 256 bytes, RoBERTa's 5 specials and some merges.
     Family("roberta", "RobertaBackbone", {**TINY_BERT, "vocabulary_size": 300, "padding_id": 1}, "hf_roberta",
            _EVERY_TASK, segments=False, pad_id=1),
+    # Factorized embeddings; 3 layers share 2 groups of 2 blocks (layers 0 and 1 run group 0).
+    Family("albert", "AlbertBackbone", {**TINY_BERT, "vocabulary_size": 300, "embedding_dim": 8, "num_layers": 3,
+                                        "num_layer_groups": 2, "layers_per_group": 2, "dropout": 0.1},
+           "hf_albert", _EVERY_TASK + ("BertPretrainer",)),
 ]
 
 
@@ -232,6 +243,75 @@ def assert_preprocessed_as_hf(outputs, hf, a, b=None, length=None, padding="long
         fill = hf.pad_token_id if ours == "token_ids" else 0  # RoBERTa pads with 1
         theirs = np.pad(np.array(expected.get(theirs, np.zeros_like(expected["input_ids"]))), pad, constant_values=fill)
         np.testing.assert_array_equal(outputs[ours], theirs.astype(np.asarray(outputs[ours]).dtype))
+
+
+# Text that every family's tokenizer must cut as transformers does: prose, whitespace of every
+# kind, CJK, emoji, contractions, very long words, blank strings. Each tokenizer's test adds its
+# own normalization cases (accents, quotes, control characters, its special-token strings).
+TOKENIZER_TEXTS = [
+    "Call me Ishmael. Some years ago—never mind how long precisely—having little money",
+    " leading space", "trailing space ", "  two leading and two trailing  ", "several     spaces  inside",
+    "tab\there\nnewline\r\nwindows\u00a0nbsp\u2003emspace\u3000ideographic \t\n mixed \n\n",
+    "中文分词测试 and 日本語のテキストwith Latin カタカナ 한국어",
+    "I love it 😀🎉👍🏽 👨‍👩‍👧 🥲🫠",
+    "it's don't we're they've I'm you'll he'd IT'S 's 't x'y ''s",
+    "supercalifragilisticexpialidocious " + "whale" * 60 + " " + "z" * 300,
+    "", " ", "   \t  ", "\n",
+]
+
+
+def assert_tokenized_as_hf(tokenizer, hf, texts, offsets=True):
+    """Our tokenizer's ids (and code-point offsets) of `texts` equal transformers' tokenizer `hf`'s
+    without special tokens; a failure shows both token lists."""
+    ids, starts, ends = (t.to_list() for t in tokenizer.tokenize_with_offsets(texts))
+    expected = hf(texts, add_special_tokens=False, return_offsets_mapping=True)
+    for i, text in enumerate(texts):
+        assert ids[i] == expected["input_ids"][i], (text, hf.convert_ids_to_tokens(ids[i]),
+                                                    hf.convert_ids_to_tokens(expected["input_ids"][i]))
+        if offsets:
+            assert list(zip(starts[i], ends[i])) == [tuple(o) for o in expected["offset_mapping"][i]], text
+
+
+def assert_words_encoded_as_hf(tokenizer, hf, sentences, length=16):
+    """A tagging preprocessor of `tokenizer` gives the ids of transformers' `is_split_into_words`
+    encoding and each word's first token position (-1: truncated away)."""
+    from keras_bert_zoo.text.word_preprocessor import BertTokenClassifierPreprocessor
+
+    preprocessor = BertTokenClassifierPreprocessor(tokenizer, sequence_length=length, padding="max_length")
+    features, positions = preprocessor.encode(sentences)
+    expected = hf(sentences, is_split_into_words=True, truncation=True, max_length=length, padding="max_length")
+    assert features["token_ids"].numpy().tolist() == expected["input_ids"]
+    for row, words in enumerate(sentences):
+        word_ids = expected.word_ids(row)
+        first = [word_ids.index(w) if w in word_ids else -1 for w in range(len(words))]
+        assert positions[row].numpy().tolist() == first
+
+
+def check_bad_lookups_are_refused(tokenizer):
+    """Non-string input, an id past the vocabulary and an unknown token are clear errors."""
+    import pytest
+
+    with pytest.raises(TypeError, match="strings"):
+        tokenizer([1, 2])
+    with pytest.raises(ValueError, match="not an int"):
+        tokenizer.id_to_token(tokenizer.vocabulary_size)
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        tokenizer.token_to_id("zzzzz")
+
+
+def check_tokenizer_in_graphs(tokenizer, texts):
+    """The tokenizer gives its eager ids and offsets in `tf.data` and in a `tf.function`, and a
+    1-D int32 tensor for one string."""
+    import tensorflow as tf
+
+    expected = tokenizer(texts).to_list()
+    batches = tf.data.Dataset.from_tensor_slices(texts).batch(4).map(tokenizer)
+    assert [row for batch in batches for row in batch.to_list()] == expected
+    traced = tf.function(tokenizer.tokenize_with_offsets, input_signature=[tf.TensorSpec([None], tf.string)])
+    eager = [t.to_list() for t in tokenizer.tokenize_with_offsets(texts)]
+    assert [t.to_list() for t in traced(tf.constant(texts))] == eager and eager[0] == expected
+    one = tokenizer(texts[0])
+    assert one.shape.rank == 1 and one.dtype == tf.int32 and one.numpy().tolist() == expected[0]
 
 
 def killed_and_resumed(start, tmp_path, timeout=300):

@@ -65,7 +65,7 @@ BLOCK_NAMES = {
 def backbone_weights(backbone):
     """(Hugging Face name, Keras variable, transpose?) for every backbone weight."""
     return (mapping.table(backbone, EMBEDDINGS)
-            + mapping.transformer_blocks("encoder.layer", backbone.transformer_layers, BLOCK_NAMES)
+            + mapping.transformer_blocks("encoder.layer", backbone.layers_in_call_order(), BLOCK_NAMES)
             + mapping.table(backbone, [("pooler.dense", "pooler.dense")]))
 
 
@@ -100,13 +100,17 @@ MODEL_PREFIX = "bert."
 _MASKED_LM = [("cls.predictions.transform.dense", "masked_lm_head.dense"),
               ("cls.predictions.transform.LayerNorm", "masked_lm_head.layer_norm"),
               ("cls.predictions.bias", "masked_lm_head.output_bias")]
-# Task -> its head's weights (a sentence-transformers embedder pools and normalizes: none).
-HEADS = {
+# Task -> its head's weights, for the heads that ALBERT names as BERT does (a sentence-transformers
+# embedder pools and normalizes: none).
+FINE_TUNING_HEADS = {
     "BertClassifier": [("classifier", "head.dense")],
     "BertTokenClassifier": [("classifier", "head.dense")],
     "BertMultipleChoice": [("classifier", "head.dense")],
     "BertQuestionAnswerer": [("qa_outputs", "head.dense")],
+    "BertTextEmbedder": [],
+}
+HEADS = {
+    **FINE_TUNING_HEADS,
     "BertMaskedLM": _MASKED_LM,
     "BertPretrainer": _MASKED_LM + [("cls.seq_relationship", "next_sentence_head.dense")],
-    "BertTextEmbedder": [],
 }

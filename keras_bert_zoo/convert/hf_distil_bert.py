@@ -73,7 +73,7 @@ HEADS = {
 def backbone_weights(backbone):
     """(Hugging Face name, Keras variable, transpose?) for every backbone weight."""
     return (mapping.table(backbone, EMBEDDINGS)
-            + mapping.transformer_blocks("transformer.layer", backbone.transformer_layers, BLOCK_NAMES))
+            + mapping.transformer_blocks("transformer.layer", backbone.layers_in_call_order(), BLOCK_NAMES))
 
 
 def head_weights(task):

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from keras_bert_zoo import weights_io
-from keras_bert_zoo.convert import architectures, hf_bert, hf_distil_bert, hf_roberta, sentence_transformers
+from keras_bert_zoo.convert import (architectures, hf_albert, hf_bert, hf_distil_bert, hf_roberta,
+                                   sentence_transformers)
 
-FAMILIES = {family.MODEL_TYPE: family for family in (hf_bert, hf_distil_bert, hf_roberta)}
+FAMILIES = {family.MODEL_TYPE: family for family in (hf_bert, hf_distil_bert, hf_roberta, hf_albert)}
 logger = logging.getLogger(__name__)
 
 
@@ -151,10 +152,19 @@ class HFCheckpoint:
                 "Not in the checkpoint (its architecture has no such layer), left initialised: %s",
                 ", ".join(absent),
             )
+        first_source = {}  # id(variable) -> the checkpoint name assigned to it
         for name, variable, transpose in pairs:
-            if name in tensors:
-                value = tensors[name]
-                weights_io.assign(variable, np.transpose(value) if transpose else value, name)
+            if name not in tensors:
+                continue
+            value = np.transpose(tensors[name]) if transpose else tensors[name]
+            # A block the backbone shares across layers reads the weights of every layer that runs it.
+            source = first_source.setdefault(id(variable), name)
+            if source != name:
+                if not np.array_equal(weights_io.to_numpy(variable), value):
+                    raise ValueError(f"{self.directory}: {name} and {source} differ, but the backbone shares the "
+                                     f"layer they load (num_layer_groups); load without sharing layers.")
+                continue
+            weights_io.assign(variable, value, name)
         used = {name for name, _, _ in pairs} | set(self.family.BUFFERS)
         leftover = sorted(set(tensors) - used)
         heads = [name for name in leftover if name.startswith(self.family.HEAD_PREFIXES)]

@@ -35,7 +35,9 @@ BLOCK_LAYERS = ("attention.query", "attention.key", "attention.value", "attentio
 
 def transformer_blocks(prefix, blocks, names):
     """The triples of every block of `blocks`, block i's sublayer at path p named
-    `{prefix}.{i}.{names[p]}` (`names` covers `BLOCK_LAYERS`)."""
+    `{prefix}.{i}.{names[p]}` (`names` covers `BLOCK_LAYERS`). Given a backbone's
+    `layers_in_call_order()`, a family without shared layers in transformers gets a shared block
+    once per layer that runs it: export writes copies, import checks that they agree."""
     return [triple for index, block in enumerate(blocks)
             for triple in table(block, [(f"{prefix}.{index}.{names[path]}", path) for path in BLOCK_LAYERS])]
 
@@ -48,9 +50,10 @@ def head_weights(task, heads):
     return table(task, heads[name])
 
 
-def pooler_weights_if_poolerless(config, poolerless_architectures):
-    """The pooler's weight names when the checkpoint's architecture is one that transformers builds
-    without a pooler (`add_pooling_layer=False`), else none: what a family's `optional_weights` says."""
+def pooler_weights_if_poolerless(config, poolerless_architectures, pooler="pooler.dense"):
+    """The weight names of the pooler (the dense layer named `pooler`) when the checkpoint's
+    architecture is one that transformers builds without a pooler (`add_pooling_layer=False`), else
+    none: what a family's `optional_weights` says."""
     if set(config.get("architectures") or ()) & set(poolerless_architectures):
-        return ("pooler.dense.weight", "pooler.dense.bias")
+        return (f"{pooler}.weight", f"{pooler}.bias")
     return ()

@@ -1,5 +1,6 @@
 """WordPiece vocabulary learning for `keras_bert_zoo.text.BertTokenizer` (and byte-level BPE for
-`RobertaTokenizer`, with the `tokenizers` library: `train_bpe_vocabulary`).
+`RobertaTokenizer`, with the `tokenizers` library: `train_bpe_vocabulary`; a SentencePiece Unigram
+model for `AlbertTokenizer`, with the `sentencepiece` library: `train_sentencepiece_vocabulary`).
 
 The learning algorithm is tensorflow-text's (`wordpiece_tokenizer_learner_lib.learn`, the one
 behind `bert_vocab_from_dataset` and keras-hub's `compute_word_piece_vocabulary`). What is ours
@@ -11,6 +12,7 @@ piece is one the tokenizer can produce. Every character of the corpus (up to
 """
 
 import collections
+import io
 import json
 import os
 import pathlib
@@ -220,3 +222,111 @@ def train_bpe_vocabulary(documents, vocabulary_size, min_frequency=2, verbose=Tr
     vocabulary[BPE_MASK_TOKEN] = len(vocabulary)
     merges = json.loads(bpe.to_str())["model"]["merges"]
     return RobertaTokenizer(vocabulary, merges)
+
+
+# ALBERT's SentencePiece settings (its README's spm_train command): <pad> 0, <unk> 1, the control
+# symbols [CLS], [SEP], [MASK] at 2-4, no <s> or </s>, and user-defined symbols, pieces of their own.
+SENTENCEPIECE_CONTROL_SYMBOLS = ("[CLS]", "[SEP]", "[MASK]")
+ALBERT_USER_DEFINED_SYMBOLS = ("(", ")", '"', "-", ".", "–", "£", "€")
+
+
+class _AlbertNormalizer:
+    """`AlbertTokenizer`'s normalization before the character map, on Python strings: the quote
+    pairs, then its per-character steps, computed with TensorFlow once per distinct character."""
+
+    def __init__(self, lowercase, keep_accents):
+        self.lowercase, self.keep_accents = lowercase, keep_accents
+        self._table = {}  # code point -> normalized str
+
+    def __call__(self, text):
+        text = text.replace("``", '"').replace("''", '"')  # left to right, as transformers' Replace
+        new = sorted(c for c in set(text) if ord(c) not in self._table)
+        if new:
+            import tensorflow as tf
+
+            from keras_bert_zoo.text.sentencepiece_tokenizer import normalize_characters
+
+            normalized = normalize_characters(tf.constant(new), self.lowercase, self.keep_accents).numpy()
+            self._table.update({ord(c): n.decode("utf-8") for c, n in zip(new, normalized)})
+        return text.translate(self._table)
+
+
+def train_sentencepiece_vocabulary(documents, vocabulary_size, lowercase=True, keep_accents=False,
+                                   user_defined_symbols=ALBERT_USER_DEFINED_SYMBOLS, character_coverage=0.99995,
+                                   num_threads=1, verbose=True):
+    """Learns a SentencePiece Unigram model (ALBERT's kind) of at most `vocabulary_size` pieces
+    with the `sentencepiece` library, with ALBERT's settings.
+
+    The text is normalized as `AlbertTokenizer` normalizes it before the model's character map
+    (NFKC, as SentencePiece's default "nmt_nfkc" rule): quotes, accents and case, so every learned
+    piece is one the tokenizer can produce. Training reads the whole corpus, unsampled; the
+    model depends only on the corpus, the arguments and `num_threads` (the same count gives the
+    same model, another count may not).
+
+    Args:
+        documents: a path or documents, as in `count_words`.
+        vocabulary_size: the most pieces: `<pad>`, `<unk>`, `[CLS]`, `[SEP]`, `[MASK]` (ids 0-4),
+            the user-defined symbols, then the learned pieces. Small corpora may give fewer; it
+            must hold at least the corpus's characters (`character_coverage` of them).
+        lowercase, keep_accents: as in `AlbertTokenizer`, which is built with them.
+        user_defined_symbols: strings that are always pieces of their own (ids 5, 6, ...); ALBERT's
+            by default. The tokenizer splits them out of the text first, as transformers does.
+        character_coverage: the share of the corpus's characters that the alphabet covers (the
+            rarest others become `<unk>`).
+        num_threads: SentencePiece's training threads.
+        verbose: show SentencePiece's training log on stderr.
+
+    Returns:
+        A `keras_bert_zoo.text.AlbertTokenizer` (save it with `data.prepare.save_tokenizer`).
+
+    Example:
+        >>> tokenizer = train_sentencepiece_vocabulary("examples/data/moby_dick/train.txt", 8000)
+        >>> save_tokenizer(tokenizer, "vocabulary")  # spiece.model, tokenizer_record.json
+    """
+    try:
+        import sentencepiece
+    except ImportError as error:
+        raise ImportError("Learning a SentencePiece vocabulary needs the `sentencepiece` library "
+                          "(pip install sentencepiece).") from error
+    from keras_bert_zoo.text.sentencepiece_tokenizer import AlbertTokenizer
+
+    user_defined_symbols = list(user_defined_symbols)
+    reserved = ["<pad>", "<unk>", *SENTENCEPIECE_CONTROL_SYMBOLS, *user_defined_symbols]
+    if any(not isinstance(s, str) or not s or s != "".join(s.split()) for s in user_defined_symbols) or (
+            len(set(reserved)) != len(reserved)):
+        raise ValueError(f"`user_defined_symbols` must be distinct non-empty str without spaces, other than "
+                         f"{reserved[:5]}, got {user_defined_symbols}")
+    if type(vocabulary_size) is not int or vocabulary_size <= len(reserved):
+        raise ValueError(f"`vocabulary_size` must be an int > {len(reserved)} (the special and user-defined "
+                         f"symbols), got {vocabulary_size!r}")
+    normalize, count, errors = _AlbertNormalizer(lowercase, keep_accents), [0], []
+
+    def sentences():
+        try:
+            for document in _documents(documents):
+                for text in document:
+                    text = normalize(text).strip()
+                    if text:
+                        count[0] += 1
+                        yield text
+        except Exception as error:  # raised below: SentencePiece would turn it into a RuntimeError
+            errors.append(error)
+
+    model, failure = io.BytesIO(), None
+    try:
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=sentences(), model_writer=model, model_type="unigram", vocab_size=vocabulary_size,
+            hard_vocab_limit=False, character_coverage=character_coverage, normalization_rule_name="nmt_nfkc",
+            pad_id=0, pad_piece="<pad>", unk_id=1, unk_piece="<unk>", bos_id=-1, eos_id=-1,
+            control_symbols=list(SENTENCEPIECE_CONTROL_SYMBOLS), user_defined_symbols=user_defined_symbols,
+            max_sentence_length=1 << 16,  # bytes: documents may come as paragraphs, not sentences
+            num_threads=num_threads, minloglevel=0 if verbose else 2)
+    except RuntimeError as error:
+        failure = error
+    if errors:
+        raise errors[0]
+    if failure is not None:
+        if not count[0]:
+            raise ValueError("The corpus has no text to learn a vocabulary from.")
+        raise ValueError(f"SentencePiece could not learn a vocabulary: {str(failure).split('] ')[-1]}")
+    return AlbertTokenizer(model.getvalue(), lowercase=lowercase, keep_accents=keep_accents)

@@ -1,9 +1,11 @@
 """Token + position + segment embeddings, as in BERT (DistilBERT: no segments, optional sinusoids;
-RoBERTa: positions counted past the padding id)."""
+RoBERTa: positions counted past the padding id; ALBERT: narrower, then projected)."""
 
 import keras
 import numpy as np
 from keras import ops
+
+from keras_bert_zoo.layers.attention import dense
 
 
 def sinusoidal_table(positions, width):
@@ -22,7 +24,7 @@ class BertEmbeddings(keras.layers.Layer):
 
     Args:
         vocabulary_size: number of WordPiece ids.
-        hidden_dim: embedding width.
+        hidden_dim: output width (the model's).
         max_sequence_length: number of learned positions.
         num_segments: number of segment (token type) ids; 0 disables the
             segment embedding for families that have none.
@@ -35,6 +37,10 @@ class BertEmbeddings(keras.layers.Layer):
             p + 1, p + 2, ... (counted over `padding_mask`) and gives padding position p, as
             RoBERTa does with p its padding id; the table's `max_sequence_length` rows then
             hold p + 1 fewer tokens (RoBERTa's 514 rows: 512 tokens).
+        embedding_dim: None embeds at `hidden_dim`; an int E factorizes the embeddings as ALBERT
+            does: the tables and the layer norm are E wide, and a dense layer (`projection`,
+            transformers' `embedding_hidden_mapping_in`) maps the result to `hidden_dim`, so the
+            vocabulary costs V * E + E * H parameters instead of V * H.
 
     Call arguments:
         token_ids: int tensor `(batch, sequence)`.
@@ -55,9 +61,12 @@ class BertEmbeddings(keras.layers.Layer):
         initializer_range=0.02,
         sinusoidal_positions=False,
         padding_position=None,
+        embedding_dim=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.embedding_dim = embedding_dim
+        width = embedding_dim or hidden_dim
         self.sinusoidal_positions = sinusoidal_positions
         self.padding_position = padding_position
         self.vocabulary_size = vocabulary_size
@@ -71,7 +80,7 @@ class BertEmbeddings(keras.layers.Layer):
         def embedding(count, name):
             return keras.layers.Embedding(
                 count,
-                hidden_dim,
+                width,
                 embeddings_initializer=keras.initializers.TruncatedNormal(
                     stddev=initializer_range
                 ),
@@ -85,7 +94,7 @@ class BertEmbeddings(keras.layers.Layer):
         )
         if sinusoidal_positions:
             self.position_embedding.embeddings_initializer = keras.initializers.Constant(
-                sinusoidal_table(max_sequence_length, hidden_dim))
+                sinusoidal_table(max_sequence_length, width))
             self.position_embedding.trainable = False
         self.segment_embedding = (
             embedding(num_segments, "segment_embedding") if num_segments else None
@@ -96,13 +105,18 @@ class BertEmbeddings(keras.layers.Layer):
         self.dropout_layer = keras.layers.Dropout(
             dropout, dtype=self.dtype_policy, name="dropout"
         )
+        self.projection = (dense(hidden_dim, initializer_range, self.dtype_policy, "projection")
+                           if embedding_dim else None)
 
     def build(self, token_ids_shape, segment_ids_shape=None, padding_mask_shape=None):
         self.token_embedding.build(token_ids_shape)
         self.position_embedding.build(token_ids_shape)
         if self.segment_embedding is not None:
             self.segment_embedding.build(token_ids_shape)
-        self.layer_norm.build(tuple(token_ids_shape) + (self.hidden_dim,))
+        embedded_shape = tuple(token_ids_shape) + (self.embedding_dim or self.hidden_dim,)
+        self.layer_norm.build(embedded_shape)
+        if self.projection is not None:
+            self.projection.build(embedded_shape)
         self.built = True
 
     def call(self, token_ids, segment_ids=None, padding_mask=None, training=None):
@@ -117,8 +131,8 @@ class BertEmbeddings(keras.layers.Layer):
             x = x + self.position_embedding(ops.cumsum(real, axis=1) * real + self.padding_position)
         if self.segment_embedding is not None:
             x = x + self.segment_embedding(segment_ids)
-        x = self.layer_norm(x)
-        return self.dropout_layer(x, training=training)
+        x = self.dropout_layer(self.layer_norm(x), training=training)
+        return x if self.projection is None else self.projection(x)
 
     def compute_output_shape(self, token_ids_shape, segment_ids_shape=None, padding_mask_shape=None):
         return tuple(token_ids_shape) + (self.hidden_dim,)
@@ -135,5 +149,6 @@ class BertEmbeddings(keras.layers.Layer):
             initializer_range=self.initializer_range,
             sinusoidal_positions=self.sinusoidal_positions,
             padding_position=self.padding_position,
+            embedding_dim=self.embedding_dim,
         )
         return config

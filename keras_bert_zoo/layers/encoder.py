@@ -1,16 +1,70 @@
-"""The post-LN transformer block of BERT (and of DistilBERT, RoBERTa and ALBERT, as options)."""
+"""The post-LN transformer block of BERT (and of DistilBERT, RoBERTa and ALBERT, as options), and
+the stack of blocks, with ALBERT's cross-layer parameter sharing as an option of every family."""
 
 import keras
 from keras import ops
 
 from keras_bert_zoo.layers.attention import SelfAttention, dense
 
-# The feed-forward activations families use, by the name their configs give.
+# The feed-forward (and masked-LM transform) activations families use, by our name.
 ACTIVATIONS = {
     "gelu": lambda x: ops.gelu(x, approximate=False),  # exact (erf), BERT's
-    "gelu_approximate": lambda x: ops.gelu(x, approximate=True),  # tanh, transformers' "gelu_new"
+    "gelu_approximate": lambda x: ops.gelu(x, approximate=True),  # tanh, transformers' "gelu_new", ALBERT's
     "relu": ops.relu,
 }
+
+
+def check_activation(activation):
+    """Raises ValueError unless `activation` names one of `ACTIVATIONS`."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"`activation` must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+
+
+def _check_int(name, value, minimum, maximum=None):
+    if type(value) is not int or value < minimum or (maximum is not None and value > maximum):
+        bound = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
+        raise ValueError(f"`{name}` must be an int {bound}, got {value!r}")
+
+
+def group_schedule(num_layers, num_layer_groups):
+    """The layer group that each of `num_layers` layers runs: ALBERT's rule (as transformers has it),
+    layer i runs group int(i / (num_layers / num_layer_groups)), so consecutive layers share a group
+    and every group runs about num_layers / num_layer_groups times."""
+    _check_int("num_layers", num_layers, 1)
+    _check_int("num_layer_groups", num_layer_groups, 1, num_layers)  # more groups would go unused
+    return [int(index / (num_layers / num_layer_groups)) for index in range(num_layers)]
+
+
+def transformer_stack(num_layers, hidden_dim, num_heads, intermediate_dim, num_layer_groups=None, layers_per_group=1,
+                      dtype=None, **options):
+    """The distinct `TransformerBlock`s of an encoder and the order it runs them in: `(blocks, calls)`.
+
+    Without sharing (`num_layer_groups=None`), each of the `num_layers` layers is a block of its
+    own, `transformer_layer_{i}`, and `calls` is `blocks`. With `num_layer_groups=g` (ALBERT's
+    `num_hidden_groups`), the layers share g groups of `layers_per_group` blocks each (ALBERT's
+    `inner_group_num`), `transformer_layer_{group}_{j}`: layer i runs the blocks of group
+    `group_schedule(num_layers, g)[i]` in turn, so `calls` holds num_layers * layers_per_group
+    entries and a block's variables are trained by every call. `options` are the block's
+    (dropout, layer_norm_epsilon, initializer_range, activation).
+
+    Example:
+    >>> blocks, calls = transformer_stack(12, 768, 12, 3072, num_layer_groups=1)  # ALBERT-base
+    >>> len(blocks), len(calls)
+    (1, 12)
+    """
+    def block(name):
+        return TransformerBlock(hidden_dim, num_heads, intermediate_dim, dtype=dtype, name=name, **options)
+
+    _check_int("layers_per_group", layers_per_group, 1)
+    if num_layer_groups is None:
+        if layers_per_group != 1:
+            raise ValueError("`layers_per_group` needs `num_layer_groups` (the layers share groups of blocks).")
+        blocks = [block(f"transformer_layer_{index}") for index in range(num_layers)]
+        return blocks, blocks
+    schedule = group_schedule(num_layers, num_layer_groups)
+    groups = [[block(f"transformer_layer_{group}_{index}") for index in range(layers_per_group)]
+              for group in range(num_layer_groups)]
+    return [b for group in groups for b in group], [b for group in schedule for b in groups[group]]
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -47,8 +101,7 @@ class TransformerBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"`activation` must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        check_activation(activation)
         self.activation = activation
         self.hidden_dim = hidden_dim
         self.num_heads = num_heads

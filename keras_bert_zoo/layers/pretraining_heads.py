@@ -4,13 +4,14 @@ import keras
 from keras import ops
 
 from keras_bert_zoo.layers.attention import dense
+from keras_bert_zoo.layers.encoder import ACTIVATIONS, check_activation
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
 class MaskedLMHead(keras.layers.Layer):
     """Predict the tokens at given positions, decoding with the input embedding matrix.
 
-    The hidden states at `mask_positions` go through dense -> exact GELU ->
+    The hidden states at `mask_positions` go through dense -> activation (BERT: exact GELU) ->
     LayerNorm, then are multiplied with the transpose of the backbone's token
     embedding matrix (tied, as in BERT: the head holds no copy of it) and an
     output bias of its own is added.
@@ -22,8 +23,11 @@ class MaskedLMHead(keras.layers.Layer):
 
     Args:
         vocabulary_size: number of output tokens (rows of the embedding matrix).
-        hidden_dim: width of the backbone's hidden states.
+        hidden_dim: width of the transform, which is the token embeddings' (ALBERT's embedding
+            width is narrower than its hidden states).
         token_embedding: the backbone's `keras.layers.Embedding` of token ids.
+        activation: of the transform, a name of `layers.encoder.ACTIVATIONS` (the backbone's
+            feed-forward activation, as in transformers).
         layer_norm_epsilon: epsilon of the layer norm (the backbone's).
         initializer_range: stddev of the dense kernel initializer.
 
@@ -45,9 +49,12 @@ class MaskedLMHead(keras.layers.Layer):
         token_embedding=None,
         layer_norm_epsilon=1e-12,
         initializer_range=0.02,
+        activation="gelu",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_activation(activation)
+        self.activation = activation
         if token_embedding is None:
             raise ValueError(
                 "MaskedLMHead needs `token_embedding`, the backbone's token embedding layer it "
@@ -69,7 +76,7 @@ class MaskedLMHead(keras.layers.Layer):
     def build(self, outputs_shape, mask_positions_shape=None):
         sequence_shape = tuple(outputs_shape["sequence_output"])
         self.dense.build(sequence_shape)
-        self.layer_norm.build(sequence_shape)
+        self.layer_norm.build(sequence_shape[:-1] + (self.hidden_dim,))
         self.output_bias = self.add_weight(
             shape=(self.vocabulary_size,), initializer="zeros", name="output_bias"
         )
@@ -85,7 +92,7 @@ class MaskedLMHead(keras.layers.Layer):
         sequence = outputs["sequence_output"]
         # (batch, predictions, 1) indices broadcast over the hidden axis.
         x = ops.take_along_axis(sequence, ops.cast(mask_positions, "int32")[:, :, None], axis=1)
-        x = self.layer_norm(ops.gelu(self.dense(x), approximate=False))
+        x = self.layer_norm(ACTIVATIONS[self.activation](self.dense(x)))
         embeddings = ops.cast(self.token_embedding.embeddings, self.compute_dtype)
         logits = ops.matmul(x, ops.transpose(embeddings))
         logits = logits + ops.cast(self.output_bias, self.compute_dtype)
@@ -102,6 +109,7 @@ class MaskedLMHead(keras.layers.Layer):
             hidden_dim=self.hidden_dim,
             layer_norm_epsilon=self.layer_norm_epsilon,
             initializer_range=self.initializer_range,
+            activation=self.activation,
         )
         return config
 
@@ -110,11 +118,13 @@ class MaskedLMHead(keras.layers.Layer):
 class NextSentenceHead(keras.layers.Layer):
     """Two-way classifier on the pooled output: does segment B follow segment A?
 
-    Class 0 means B follows A, class 1 that B is random (Hugging Face's order).
-    BERT puts no dropout here.
+    Class 0 means B follows A, class 1 that B is random (Hugging Face's order). ALBERT's
+    sentence-order head is the same layer (class 0: A and B in their order, 1: swapped), with
+    dropout before it; BERT puts no dropout here.
 
     Args:
         initializer_range: stddev of the dense kernel initializer.
+        dropout: dropout on the pooled output (ALBERT's `classifier_dropout_prob`).
 
     Call arguments:
         outputs: the backbone's output dict; `pooled_output` is used.
@@ -125,22 +135,25 @@ class NextSentenceHead(keras.layers.Layer):
     >>> logits = backbone.next_sentence_head()(backbone(inputs))
     """
 
-    def __init__(self, initializer_range=0.02, **kwargs):
+    def __init__(self, initializer_range=0.02, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
         self.initializer_range = initializer_range
+        self.dropout = dropout
         self.dense = dense(2, initializer_range, self.dtype_policy, "dense")
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, outputs_shape):
         self.dense.build(outputs_shape["pooled_output"])
         self.built = True
 
-    def call(self, outputs):
-        return ops.cast(self.dense(outputs["pooled_output"]), "float32")
+    def call(self, outputs, training=None):
+        pooled = self.dropout_layer(outputs["pooled_output"], training=training)
+        return ops.cast(self.dense(pooled), "float32")
 
     def compute_output_shape(self, outputs_shape):
         return (outputs_shape["pooled_output"][0], 2)
 
     def get_config(self):
         config = super().get_config()
-        config.update(initializer_range=self.initializer_range)
+        config.update(initializer_range=self.initializer_range, dropout=self.dropout)
         return config

@@ -3,14 +3,8 @@
 import keras
 
 from keras_bert_zoo import presets
-from keras_bert_zoo.layers import MaskedLMHead, SpanHead, TokenClassificationHead, TransformerBlock
-
-
-def transformer_layers(num_layers, hidden_dim, num_heads, intermediate_dim, dtype=None, **options):
-    """`num_layers` `TransformerBlock`s named `transformer_layer_{i}`; `options` are the block's
-    (dropout, layer_norm_epsilon, initializer_range, activation)."""
-    return [TransformerBlock(hidden_dim, num_heads, intermediate_dim, dtype=dtype, name=f"transformer_layer_{index}",
-                             **options) for index in range(num_layers)]
+from keras_bert_zoo.layers import MaskedLMHead, SpanHead, TokenClassificationHead
+from keras_bert_zoo.layers.encoder import group_schedule, transformer_stack
 
 
 class Backbone(keras.Model):
@@ -34,14 +28,44 @@ class Backbone(keras.Model):
             if key not in ("self", "kwargs", "__class__", "dtype")
         }
 
+    @staticmethod
+    def _encode(embedded, mask, config, dtype):
+        """Runs the transformer stack of constructor arguments `config` on the embedded tokens:
+        `(sequence_output, blocks)`, the blocks distinct (shared ones once, see
+        `layers.encoder.transformer_stack`)."""
+        blocks, calls = transformer_stack(
+            config["num_layers"], config["hidden_dim"], config["num_heads"], config["intermediate_dim"],
+            num_layer_groups=config.get("num_layer_groups"), layers_per_group=config.get("layers_per_group", 1),
+            dropout=config["dropout"], layer_norm_epsilon=config["layer_norm_epsilon"],
+            initializer_range=config["initializer_range"], activation=config.get("activation", "gelu"), dtype=dtype)
+        for block in calls:
+            embedded = block(embedded, mask)
+        return embedded, blocks
+
     def _keep_layers(self, config, embeddings, blocks, pooler=None):
         """Records the constructor arguments `config` and attaches the layers, which must come
         after the functional `__init__` (the torch backend refuses sub-modules before it)."""
         self._remember_config(config)
         self.embeddings = embeddings
-        self.transformer_layers = blocks
+        self.transformer_layers = blocks  # distinct: a shared block once
         if pooler is not None:
             self.pooler = pooler
+
+    def layer_groups(self):
+        """The distinct blocks group by group (ALBERT's `albert_layer_groups`); without shared
+        layers, one group per layer."""
+        per_group = self._constructor_config.get("layers_per_group", 1)
+        blocks = self.transformer_layers
+        return [blocks[start:start + per_group] for start in range(0, len(blocks), per_group)]
+
+    def layers_in_call_order(self):
+        """The blocks in the order the encoder runs them: a shared block once per layer that runs it."""
+        config = self._constructor_config
+        if config.get("num_layer_groups") is None:
+            return list(self.transformer_layers)
+        groups = self.layer_groups()
+        return [block for group in group_schedule(config["num_layers"], config["num_layer_groups"])
+                for block in groups[group]]
 
     def get_config(self):
         return {
@@ -86,10 +110,12 @@ class Backbone(keras.Model):
 
     def masked_lm_head(self):
         """The layer that predicts tokens at mask positions, tied to this backbone's token embeddings
-        (`self.embeddings.token_embedding`): dense, GELU, LayerNorm, the embeddings and a bias."""
+        (`self.embeddings.token_embedding`): dense to the embedding width (ALBERT's is narrower than
+        the model), the feed-forward's activation, LayerNorm, the embeddings and a bias."""
         config = self._constructor_config
-        return MaskedLMHead(config["vocabulary_size"], config["hidden_dim"],
+        return MaskedLMHead(config["vocabulary_size"], config.get("embedding_dim") or config["hidden_dim"],
                             token_embedding=self.embeddings.token_embedding,
+                            activation=config.get("activation", "gelu"),
                             layer_norm_epsilon=config["layer_norm_epsilon"],
                             initializer_range=config["initializer_range"], dtype=self.dtype_policy,
                             name="masked_lm_head")

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_bert_zoo.layers import BertEmbeddings, ClassificationHead, NextSentenceHead, Pooler
-from keras_bert_zoo.models.backbone import Backbone, transformer_layers
+from keras_bert_zoo.models.backbone import Backbone
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -27,6 +27,9 @@ class BertBackbone(Backbone):
         dropout: dropout rate used throughout.
         layer_norm_epsilon: epsilon of every layer norm.
         initializer_range: stddev of the truncated-normal initializers.
+        num_layer_groups: None gives every layer its own weights; g shares g blocks among the
+            layers (ALBERT's cross-layer sharing, `layers.encoder.transformer_stack`): 1 gives a
+            BERT-shaped model with one block's parameters run `num_layers` times.
         dtype: dtype policy, e.g. "mixed_bfloat16".
 
     Example:
@@ -46,6 +49,7 @@ class BertBackbone(Backbone):
         dropout=0.1,
         layer_norm_epsilon=1e-12,
         initializer_range=0.02,
+        num_layer_groups=None,
         dtype=None,
         **kwargs,
     ):
@@ -62,9 +66,6 @@ class BertBackbone(Backbone):
             dtype=dtype,
             name="embeddings",
         )
-        blocks = transformer_layers(num_layers, hidden_dim, num_heads, intermediate_dim, dropout=dropout,
-                                    layer_norm_epsilon=layer_norm_epsilon, initializer_range=initializer_range,
-                                    dtype=dtype)
         pooler = Pooler(hidden_dim, initializer_range, dtype=dtype, name="pooler")
 
         inputs = {
@@ -73,9 +74,7 @@ class BertBackbone(Backbone):
             "padding_mask": keras.Input((None,), dtype="int32", name="padding_mask"),
         }
         mask = ops.cast(inputs["padding_mask"], "bool")
-        x = embeddings(inputs["token_ids"], inputs["segment_ids"])
-        for block in blocks:
-            x = block(x, mask)
+        x, blocks = self._encode(embeddings(inputs["token_ids"], inputs["segment_ids"]), mask, config, dtype)
         outputs = {"sequence_output": x, "pooled_output": pooler(x)}
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
         self._keep_layers(config, embeddings, blocks, pooler)

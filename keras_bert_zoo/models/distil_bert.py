@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_bert_zoo.layers import BertEmbeddings, PreClassifierHead
-from keras_bert_zoo.models.backbone import Backbone, transformer_layers
+from keras_bert_zoo.models.backbone import Backbone
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -29,6 +29,7 @@ class DistilBertBackbone(Backbone):
         sinusoidal_positions: fixed sinusoidal position embeddings instead of learned ones.
         layer_norm_epsilon: epsilon of every layer norm (transformers fixes 1e-12).
         initializer_range: stddev of the truncated-normal initializers.
+        num_layer_groups: None, or shared layer groups as `BertBackbone`'s.
         dtype: dtype policy, e.g. "mixed_bfloat16".
 
     Example:
@@ -38,21 +39,16 @@ class DistilBertBackbone(Backbone):
 
     def __init__(self, vocabulary_size, num_layers, num_heads, hidden_dim, intermediate_dim,
                  max_sequence_length=512, dropout=0.1, activation="gelu", sinusoidal_positions=False,
-                 layer_norm_epsilon=1e-12, initializer_range=0.02, dtype=None, **kwargs):
+                 layer_norm_epsilon=1e-12, initializer_range=0.02, num_layer_groups=None, dtype=None, **kwargs):
         config = dict(locals())
         embeddings = BertEmbeddings(vocabulary_size, hidden_dim, max_sequence_length=max_sequence_length,
                                     num_segments=0, dropout=dropout, layer_norm_epsilon=layer_norm_epsilon,
                                     initializer_range=initializer_range, sinusoidal_positions=sinusoidal_positions,
                                     dtype=dtype, name="embeddings")
-        blocks = transformer_layers(num_layers, hidden_dim, num_heads, intermediate_dim, dropout=dropout,
-                                    layer_norm_epsilon=layer_norm_epsilon, initializer_range=initializer_range,
-                                    activation=activation, dtype=dtype)
         inputs = {"token_ids": keras.Input((None,), dtype="int32", name="token_ids"),
                   "padding_mask": keras.Input((None,), dtype="int32", name="padding_mask")}
         mask = ops.cast(inputs["padding_mask"], "bool")
-        x = embeddings(inputs["token_ids"])
-        for block in blocks:
-            x = block(x, mask)
+        x, blocks = self._encode(embeddings(inputs["token_ids"]), mask, config, dtype)
         super().__init__(inputs=inputs, outputs={"sequence_output": x}, dtype=dtype, **kwargs)
         self._keep_layers(config, embeddings, blocks)
 

@@ -5,7 +5,7 @@ import keras
 from keras import ops
 
 from keras_bert_zoo.layers import BertEmbeddings, ClassificationHead, Pooler, PreClassifierHead
-from keras_bert_zoo.models.backbone import Backbone, transformer_layers
+from keras_bert_zoo.models.backbone import Backbone
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")
@@ -34,6 +34,7 @@ class RobertaBackbone(Backbone):
         dropout: dropout rate used throughout.
         layer_norm_epsilon: epsilon of every layer norm.
         initializer_range: stddev of the truncated-normal initializers.
+        num_layer_groups: None, or shared layer groups as `BertBackbone`'s.
         dtype: dtype policy, e.g. "mixed_bfloat16".
 
     Example:
@@ -43,22 +44,18 @@ class RobertaBackbone(Backbone):
 
     def __init__(self, vocabulary_size, num_layers, num_heads, hidden_dim, intermediate_dim,
                  max_sequence_length=512, padding_id=1, dropout=0.1, layer_norm_epsilon=1e-5,
-                 initializer_range=0.02, dtype=None, **kwargs):
+                 initializer_range=0.02, num_layer_groups=None, dtype=None, **kwargs):
         config = dict(locals())
         embeddings = BertEmbeddings(vocabulary_size, hidden_dim, max_sequence_length=max_sequence_length + padding_id + 1,
                                     num_segments=1, dropout=dropout, layer_norm_epsilon=layer_norm_epsilon,
                                     initializer_range=initializer_range, padding_position=padding_id, dtype=dtype,
                                     name="embeddings")
-        blocks = transformer_layers(num_layers, hidden_dim, num_heads, intermediate_dim, dropout=dropout,
-                                    layer_norm_epsilon=layer_norm_epsilon, initializer_range=initializer_range,
-                                    dtype=dtype)
         pooler = Pooler(hidden_dim, initializer_range, dtype=dtype, name="pooler")
         inputs = {"token_ids": keras.Input((None,), dtype="int32", name="token_ids"),
                   "padding_mask": keras.Input((None,), dtype="int32", name="padding_mask")}
         mask = ops.cast(inputs["padding_mask"], "bool")
-        x = embeddings(inputs["token_ids"], ops.zeros_like(inputs["token_ids"]), inputs["padding_mask"])
-        for block in blocks:
-            x = block(x, mask)
+        x, blocks = self._encode(embeddings(inputs["token_ids"], ops.zeros_like(inputs["token_ids"]),
+                                            inputs["padding_mask"]), mask, config, dtype)
         super().__init__(inputs=inputs, outputs={"sequence_output": x, "pooled_output": pooler(x)}, dtype=dtype,
                          **kwargs)
         self._keep_layers(config, embeddings, blocks, pooler)

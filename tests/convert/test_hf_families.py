@@ -21,6 +21,11 @@ def _at_masks(logits):
     return np.take_along_axis(logits.numpy(), MASK_POSITIONS[:, :, None], axis=1)
 
 
+def _pair_logits(out):
+    """The second pretraining objective's logits: next-sentence (BERT) or sentence-order (ALBERT)."""
+    return out.sop_logits if "sop_logits" in out else out.seq_relationship_logits
+
+
 # head -> (transformers architecture suffix, its config options, zoo task (None: the backbone),
 #          zoo outputs -> arrays, transformers outputs -> the same arrays)
 HEADS = {
@@ -39,7 +44,7 @@ HEADS = {
     "multiple_choice": ("ForMultipleChoice", {}, "BertMultipleChoice", lambda out: [out], lambda out: [out.logits]),
     "masked_lm": ("ForMaskedLM", {}, "BertMaskedLM", lambda out: [out], lambda out: [_at_masks(out.logits)]),
     "pretrainer": ("ForPreTraining", {}, "BertPretrainer", lambda out: [out["mlm_logits"], out["nsp_logits"]],
-                   lambda out: [_at_masks(out.prediction_logits), out.seq_relationship_logits]),
+                   lambda out: [_at_masks(out.prediction_logits), _pair_logits(out)]),
 }
 CASES = [(family, head) for family in harness.FAMILIES for head, (_, _, task, _, _) in HEADS.items()
          if task is None or task in family.tasks]

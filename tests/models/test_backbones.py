@@ -4,7 +4,7 @@ mixed precision, dropout, attention paths; and the built-in presets' sizes."""
 import pytest
 
 import harness
-from keras_bert_zoo import BertBackbone, DistilBertBackbone, RobertaBackbone, list_presets
+from keras_bert_zoo import AlbertBackbone, BertBackbone, DistilBertBackbone, RobertaBackbone, list_presets
 
 
 @pytest.fixture(params=harness.FAMILIES, ids=lambda family: family.name)
@@ -84,10 +84,12 @@ EXPECTED_PARAMS = {
     "bert_base_en_uncased": (BertBackbone, 109_482_240),
     "distil_bert_base_en_uncased": (DistilBertBackbone, 66_362_880),
     "distil_roberta_base_en": (RobertaBackbone, 82_118_400),
+    "albert_base_en_uncased": (AlbertBackbone, 11_683_584),
+    "albert_large_en_uncased": (AlbertBackbone, 17_683_968),
 }
 # Building BERT-large takes about a minute on two CPU cores, so its count
 # (335,141,888) is checked through the formulas below, which the built models
-# above confirm.
+# above confirm; so are ALBERT-xlarge's and -xxlarge's (58,724,864 and 222,595,584).
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_PARAMS))
@@ -97,9 +99,15 @@ def test_preset_parameter_counts(name):
 
 
 def encoder_params(config, segments):
-    """Embeddings (token, position, `segments` segment rows, LayerNorm) and the blocks."""
+    """Embeddings (token, position, `segments` segment rows, LayerNorm; ALBERT's narrower, then
+    projected) and the distinct blocks."""
     hidden, inter, layers = config["hidden_dim"], config["intermediate_dim"], config["num_layers"]
-    embeddings = (config["vocabulary_size"] + config["max_sequence_length"] + segments + 2) * hidden
+    width = config.get("embedding_dim") or hidden
+    embeddings = (config["vocabulary_size"] + config["max_sequence_length"] + segments + 2) * width
+    if config.get("embedding_dim"):
+        embeddings += width * hidden + hidden
+    if config.get("num_layer_groups"):
+        layers = config["num_layer_groups"] * config.get("layers_per_group", 1)
     block = 4 * (hidden * hidden + hidden) + 2 * (hidden * inter) + inter + hidden + 4 * hidden
     return embeddings + layers * block
 
@@ -107,6 +115,7 @@ def encoder_params(config, segments):
 # Backbone class -> its parameter count from the preset config, without allocating large models.
 PARAMETER_FORMULAS = {
     "BertBackbone": lambda c: encoder_params(c, c["num_segments"]) + c["hidden_dim"] ** 2 + c["hidden_dim"],  # pooler
+    "AlbertBackbone": lambda c: encoder_params(c, c["num_segments"]) + c["hidden_dim"] ** 2 + c["hidden_dim"],
     "DistilBertBackbone": lambda c: encoder_params(c, 0),
     # Positions past the padding id (max_sequence_length + padding_id + 1 rows), one segment, a pooler.
     "RobertaBackbone": lambda c: (encoder_params({**c, "max_sequence_length": c["max_sequence_length"] + c["padding_id"] + 1}, 1)

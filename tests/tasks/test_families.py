@@ -30,8 +30,8 @@ def tokenizer(family):
 
 def tiny(family):
     """One block: the task tests check the tasks' wiring, which one block shows (the backbone and
-    converter tests keep two, so that a layer-order mistake shows); XLA compiles half as much."""
-    return family.backbone(num_layers=1)
+    converter tests keep two or more, so that a layer-order mistake shows); XLA compiles less."""
+    return family.one_block_backbone()
 
 
 def with_preprocessor(task, tokenizer, **options):

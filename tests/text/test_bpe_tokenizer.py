@@ -16,24 +16,16 @@ import harness  # noqa: E402
 from keras_bert_zoo import presets  # noqa: E402
 from keras_bert_zoo.data.vocabulary import train_bpe_vocabulary  # noqa: E402
 from keras_bert_zoo.text import BertPreprocessor, RobertaTokenizer, bpe_ops  # noqa: E402
-from keras_bert_zoo.text.word_preprocessor import BertTokenClassifierPreprocessor  # noqa: E402
 
 pytestmark = pytest.mark.once  # tokenization runs on TensorFlow whatever the Keras backend
 
 MOBY_DICK = Path(__file__).parents[2] / "examples" / "data" / "moby_dick"
 TEXTS = [
-    "Call me Ishmael. Some years ago—never mind how long precisely—having little money",
-    " leading space", "trailing space ", "  two leading and two trailing  ", "several     spaces  inside",
-    "tab\there\nnewline\r\nwindows\u00a0nbsp\u2003emspace\u3000ideographic \t\n mixed \n\n",
+    *harness.TOKENIZER_TEXTS,
     "Café naïve Ångström résumé Zürich crème brûlée Cafe\u0301",
-    "中文分词测试 and 日本語のテキストwith Latin カタカナ 한국어",
-    "I love it 😀🎉👍🏽 👨‍👩‍👧 🥲🫠",
     "3.14159 1,000,000 2024-01-01 12:30pm 0x1F 1e-5 ½ ² ① $5.00 (or €4.50)",
     '"quotes", \'single\', «guillemets», ^_^ `backticks` ~tilde~ 50% #hash & @at ...!!!??? ---',
-    "it's don't we're they've I'm you'll he'd IT'S 's 't x'y ''s",
-    "supercalifragilisticexpialidocious " + "whale" * 60 + " " + "z" * 300,
     "bell\x07vt\x0bff\x0cnel\x85nul\x00end \x01 \ufffd zero\u200bwidth soft\u00adhyphen",
-    "", " ", "   \t  ", "\n",
     "The capital of France is <mask>. <s>x</s>y <unk> <pad>  <mask>  <mask><mask> <MASK> <mask",
 ]
 SPECIAL_STRINGS = ("<s>", "</s>", "<pad>", "<unk>", "<mask>")
@@ -70,26 +62,16 @@ def pair(request, files):
     return ours(files, add_prefix_space=request.param), hf_tokenizer(files, request.param)
 
 
-def assert_same_as_hf(tokenizer, hf, texts, offsets=True):
-    ids, starts, ends = (t.to_list() for t in tokenizer.tokenize_with_offsets(texts))
-    expected = hf(texts, add_special_tokens=False, return_offsets_mapping=True)
-    for i, text in enumerate(texts):
-        assert ids[i] == expected["input_ids"][i], (text, hf.convert_ids_to_tokens(ids[i]),
-                                                    hf.convert_ids_to_tokens(expected["input_ids"][i]))
-        if offsets:
-            assert list(zip(starts[i], ends[i])) == [tuple(o) for o in expected["offset_mapping"][i]], text
-
-
 def test_ids_and_offsets_equal_transformers(pair):
     tokenizer, hf = pair
-    assert_same_as_hf(tokenizer, hf, TEXTS[:-1])
+    harness.assert_tokenized_as_hf(tokenizer, hf, TEXTS[:-1])
     # Offsets after a special token differ with a prefix space (the next test); ids never do.
-    assert_same_as_hf(tokenizer, hf, TEXTS[-1:], offsets=not tokenizer.add_prefix_space)
+    harness.assert_tokenized_as_hf(tokenizer, hf, TEXTS[-1:], offsets=not tokenizer.add_prefix_space)
 
 
 def test_moby_dick_held_out_equals_transformers(pair):
     lines = [line for line in (MOBY_DICK / "held_out.txt").read_text(encoding="utf-8").split("\n") if line][:300]
-    assert_same_as_hf(*pair, lines)
+    harness.assert_tokenized_as_hf(*pair, lines)
 
 
 def test_a_prefix_space_after_a_special_token_leaves_the_word_its_span(files):
@@ -154,14 +136,7 @@ def test_word_tagging_encodes_words_like_transformers_split_into_words(files):
     hf = hf_tokenizer(files, add_prefix_space=True)  # transformers requires it for split words
     sentences = [["Call", "me", "Ishmael", "."], ["Some", "years", "ago—never", "mind", "<mask>", "x<s>y"],
                  ["Loomings"] * 12, ["New York", "whale"]]
-    preprocessor = BertTokenClassifierPreprocessor(ours(files), sequence_length=16, padding="max_length")
-    features, positions = preprocessor.encode(sentences)
-    expected = hf(sentences, is_split_into_words=True, truncation=True, max_length=16, padding="max_length")
-    assert features["token_ids"].numpy().tolist() == expected["input_ids"]
-    for row, words in enumerate(sentences):
-        word_ids = expected.word_ids(row)
-        first = [word_ids.index(w) if w in word_ids else -1 for w in range(len(words))]
-        assert positions[row].numpy().tolist() == first
+    harness.assert_words_encoded_as_hf(ours(files), hf, sentences)
 
 
 def test_config_files_and_preset_round_trips(files, tmp_path):
@@ -190,7 +165,7 @@ def test_from_hf_dir_reads_what_transformers_saves(files, tmp_path):
     tokenizer = RobertaTokenizer.from_hf_dir(tmp_path)
     assert (tokenizer.add_prefix_space, tokenizer.mask_token_lstrip) == (True, False)
     assert tokenizer.get_config() == ours(files, add_prefix_space=True, mask_token_lstrip=False).get_config()
-    assert_same_as_hf(tokenizer, hf, TEXTS[:-1])
+    harness.assert_tokenized_as_hf(tokenizer, hf, TEXTS[:-1])
 
 
 @pytest.mark.parametrize("add_prefix_space, mask_token_lstrip", [(False, True), (True, False)])
@@ -205,7 +180,7 @@ def test_save_to_huggingface_loads_in_auto_tokenizer(files, tmp_path, add_prefix
 
 def test_mask_token_without_lstrip_keeps_the_spaces_before_it(files):
     texts = [TEXTS[-1], "a <mask>", "a\n\n<mask> b"]
-    assert_same_as_hf(ours(files, mask_token_lstrip=False), hf_tokenizer(files, mask_lstrip=False), texts)
+    harness.assert_tokenized_as_hf(ours(files, mask_token_lstrip=False), hf_tokenizer(files, mask_lstrip=False), texts)
 
 
 def test_special_ids_layout_and_word_starts(files):
@@ -221,16 +196,7 @@ def test_special_ids_layout_and_word_starts(files):
 
 def test_runs_in_tf_data_and_tf_function(files):
     tokenizer = ours(files)
-    expected = tokenizer(TEXTS).to_list()
-    batches = tf.data.Dataset.from_tensor_slices(TEXTS).batch(4).map(tokenizer)
-    assert [row for batch in batches for row in batch.to_list()] == expected
-    traced = tf.function(tokenizer.tokenize_with_offsets, input_signature=[tf.TensorSpec([None], tf.string)])
-    ids, starts, ends = traced(tf.constant(TEXTS))
-    eager = tokenizer.tokenize_with_offsets(TEXTS)
-    assert ids.to_list() == expected and starts.to_list() == eager[1].to_list() and ends.to_list() == eager[2].to_list()
-    one = tokenizer("Call me Ishmael.")
-    assert one.shape.rank == 1 and one.dtype == tf.int32
-    assert one.numpy().tolist() == tokenizer(["Call me Ishmael."]).to_list()[0]
+    harness.check_tokenizer_in_graphs(tokenizer, TEXTS)
 
 
 def test_bytes_outside_the_vocabulary_and_no_merges(files):
@@ -274,10 +240,4 @@ def test_clear_errors(files, tmp_path):
         RobertaTokenizer.from_hf_dir(tmp_path / "wp")
     with pytest.raises(ValueError, match=">= 261"):
         train_bpe_vocabulary(["a b"], 260, verbose=False)
-    tokenizer = ours(files)
-    with pytest.raises(TypeError, match="strings"):
-        tokenizer([1, 2])
-    with pytest.raises(ValueError, match="not an int"):
-        tokenizer.id_to_token(1000)
-    with pytest.raises(ValueError, match="not in the vocabulary"):
-        tokenizer.token_to_id("zzzzz")
+    harness.check_bad_lookups_are_refused(ours(files))
