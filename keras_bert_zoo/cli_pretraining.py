@@ -6,24 +6,27 @@ from keras_bert_zoo.cli_help import add_config_options, add_subcommand, config_f
 
 
 def _vocab(args):
-    if args.kind == "bpe":
-        import pathlib
+    if args.kind == "wordpiece":
+        from keras_bert_zoo.data.prepare import build_vocabulary
 
-        from keras_bert_zoo.data.corpus import read_documents
-        from keras_bert_zoo.data.prepare import save_tokenizer
-        from keras_bert_zoo.data.vocabulary import train_bpe_vocabulary
-
-        tokenizer = train_bpe_vocabulary(read_documents(args.corpus, split_into_sentences=False), args.size)
-        pathlib.Path(args.output).mkdir(parents=True, exist_ok=True)
-        save_tokenizer(tokenizer, args.output)
-        print(f"wrote {tokenizer.vocabulary_size:,} tokens and {len(tokenizer.merges):,} merges to "
-              f"{args.output}/vocab.json and merges.txt")
+        tokenizer = build_vocabulary(args.corpus, args.output, vocabulary_size=args.size, lowercase=not args.cased)
+        print(f"wrote {tokenizer.vocabulary_size:,} tokens to {args.output}/vocab.txt")
         return
-    from keras_bert_zoo.data.prepare import build_vocabulary
+    import pathlib
 
-    tokenizer = build_vocabulary(args.corpus, args.output, vocabulary_size=args.size,
-                                 lowercase=not args.cased)
-    print(f"wrote {tokenizer.vocabulary_size:,} tokens to {args.output}/vocab.txt")
+    from keras_bert_zoo.data import vocabulary
+    from keras_bert_zoo.data.corpus import read_documents
+    from keras_bert_zoo.data.prepare import save_tokenizer
+
+    documents = read_documents(args.corpus, split_into_sentences=False)
+    if args.kind == "bpe":  # byte-level BPE is cased
+        tokenizer = vocabulary.train_bpe_vocabulary(documents, args.size)
+    else:
+        tokenizer = vocabulary.train_sentencepiece_vocabulary(documents, args.size, lowercase=not args.cased,
+                                                              keep_accents=args.cased)
+    pathlib.Path(args.output).mkdir(parents=True, exist_ok=True)
+    files = save_tokenizer(tokenizer, args.output)["files"].values()
+    print(f"wrote {tokenizer.vocabulary_size:,} tokens to {', '.join(f'{args.output}/{name}' for name in files)}")
 
 
 def _prepare(args):
@@ -31,13 +34,17 @@ def _prepare(args):
 
     options = {name: getattr(args, name) for name in (
         "max_sequence_length", "short_seq_prob", "static_masking", "dupe_factor", "max_predictions_per_seq",
-        "masking_rate", "whole_word_masking", "num_shards", "seed")}
-    if args.full_sentences and not args.no_nsp:
-        raise SystemExit("bert-zoo prepare: --full-sentences packs single segments; add --no-nsp.")
+        "masking_rate", "whole_word_masking", "max_ngram", "num_shards", "seed")}
+    if args.no_nsp and args.objective not in (None, "none"):
+        raise SystemExit(f"bert-zoo prepare: --no-nsp is --objective none, not --objective {args.objective}.")
+    objective = args.objective or ("none" if args.no_nsp else "nsp")
+    if args.full_sentences and objective != "none":
+        raise SystemExit("bert-zoo prepare: --full-sentences packs single segments; add --objective none.")
     manifest = prepare_pretraining_data(args.corpus, args.output, args.vocabulary,
-                                        next_sentence_prediction=not args.no_nsp,
+                                        objective=None if objective == "none" else objective,
                                         cross_documents=args.full_sentences, **options)
-    print(f"wrote {manifest['count']:,} examples (longest {manifest['max_sequence_length']} tokens) "
+    labels = {"nsp": ", next-sentence labels", "sop": ", sentence-order labels"}.get(manifest["objective"], "")
+    print(f"wrote {manifest['count']:,} examples (longest {manifest['max_sequence_length']} tokens{labels}) "
           f"to {args.output}")
 
 
@@ -50,26 +57,32 @@ def _pretrain(args):
 
 def add_commands(commands):
     """Register the pretraining subcommands on an argparse subparsers object."""
-    vocab = add_subcommand(commands, "vocab", "learn a WordPiece or byte-level BPE vocabulary from text files",
+    vocab = add_subcommand(commands, "vocab", "learn a WordPiece, byte-level BPE or SentencePiece vocabulary from "
+                                              "text files",
                            "Learn a WordPiece vocabulary (tensorflow-text's learner, BERT's special tokens) "
                            "from plain-text files and write vocab.txt; or, with --kind bpe, "
                            "a byte-level BPE vocabulary (the tokenizers library's trainer; RoBERTa's special "
                            "tokens <s> 0, <pad> 1, </s> 2, <unk> 3, <mask> last) and write vocab.json and "
-                           "merges.txt, which RobertaTokenizer loads (and tokenizer_record.json, the "
-                           "tokenizer's class and options, either way).")
+                           "merges.txt, which RobertaTokenizer loads; or, with --kind sentencepiece, a "
+                           "SentencePiece Unigram model (the sentencepiece library's trainer; ALBERT's <pad> 0, "
+                           "<unk> 1, [CLS] 2, [SEP] 3, [MASK] 4) and write spiece.model, which AlbertTokenizer "
+                           "loads (and tokenizer_record.json, the tokenizer's class and options, in every case).")
     vocab.add_argument("corpus", nargs="+", help="text files, directories or globs")
     vocab.add_argument("--output", required=True, help="directory for the vocabulary files")
-    vocab.add_argument("--kind", choices=("wordpiece", "bpe"), default="wordpiece",
-                       help="WordPiece (BERT) or byte-level BPE (RoBERTa)")
+    vocab.add_argument("--kind", choices=("wordpiece", "bpe", "sentencepiece"), default="wordpiece",
+                       help="WordPiece (BERT), byte-level BPE (RoBERTa) or SentencePiece (ALBERT)")
     vocab.add_argument("--size", type=int, default=8000, help="vocabulary size")
-    vocab.add_argument("--cased", action="store_true", help="WordPiece: keep case and accents (default: lowercase, "
-                                                            "accents stripped, as uncased BERT); byte-level "
+    vocab.add_argument("--cased", action="store_true", help="WordPiece and SentencePiece: keep case and accents "
+                                                            "(default: lowercase, accents stripped, as uncased "
+                                                            "BERT and ALBERT); byte-level "
                                                             "BPE always keeps the text as it is")
     vocab.set_defaults(run=_vocab)
 
     prepare = add_subcommand(commands, "prepare", "turn text files into pretraining shards",
                              "Turn plain-text files (one sentence per line, a blank line between documents) "
-                             "into shards of BERT pretraining examples for `bert-zoo pretrain`.")
+                             "into shards of pretraining examples for `bert-zoo pretrain`: BERT's "
+                             "next-sentence pairs, ALBERT's sentence-order pairs (--objective sop) or "
+                             "RoBERTa's single segments (--objective none).")
     prepare.add_argument("corpus", nargs="+", help="text files, directories or globs")
     prepare.add_argument("--output", required=True, help="new shard directory")
     prepare.add_argument("--vocabulary", required=True,
@@ -78,10 +91,16 @@ def add_commands(commands):
     prepare.add_argument("--short-seq-prob", type=float, default=0.1,
                          help="share of examples made shorter than the maximum (as BERT, so that the "
                               "model also sees short inputs)")
-    prepare.add_argument("--no-nsp", action="store_true", help="single segments, no next-sentence labels")
+    prepare.add_argument("--objective", choices=("nsp", "sop", "none"),
+                         help="the objective besides masked LM: nsp, next-sentence prediction (BERT: B follows A "
+                              "or comes from another document, label 0/1); sop, sentence-order prediction "
+                              "(ALBERT: A and B are consecutive text of one document, swapped half the "
+                              "time, label 0 in order, 1 swapped); none, single segments for masked LM "
+                              "only (RoBERTa) (default: nsp)")
+    prepare.add_argument("--no-nsp", action="store_true", help="the same as --objective none")
     prepare.add_argument("--full-sentences", action="store_true",
-                         help="with --no-nsp: sentences run on across documents, an end token between "
-                              "them (RoBERTa's FULL-SENTENCES; default: each document starts afresh)")
+                         help="with --objective none: sentences run on across documents, an end token "
+                              "between them (RoBERTa's FULL-SENTENCES; default: each document starts afresh)")
     prepare.add_argument("--static-masking", action="store_true",
                          help="mask once, write dupe-factor copies (default: mask anew each epoch)")
     prepare.add_argument("--dupe-factor", type=int, default=5,
@@ -90,6 +109,11 @@ def add_commands(commands):
     prepare.add_argument("--masking-rate", type=float, default=0.15, help="share of tokens masked")
     prepare.add_argument("--whole-word-masking", action="store_true",
                          help="mask all pieces of a word together")
+    prepare.add_argument("--max-ngram", type=int, default=1, metavar="N",
+                         help="mask spans of 1 to N consecutive words (pieces without --whole-word-masking), "
+                              "n with probability proportional to 1/n (ALBERT: 3, with --whole-word-masking); "
+                              "static masking only, as the other masking flags here (`pretrain` masks "
+                              "dynamic shards with its own)")
     prepare.add_argument("--num-shards", type=int, default=4, help="output files")
     prepare.add_argument("--seed", type=int, default=0, help="seeds pairing, truncation and masking")
     prepare.set_defaults(run=_prepare)

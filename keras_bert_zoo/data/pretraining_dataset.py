@@ -9,25 +9,25 @@ keyed by its number in the stream (see `MaskedLMMasker`). Both numbers are count
 would have got.
 """
 
-import json
 import os
 import pathlib
 
 from keras_bert_zoo.data.masking import MaskedLMMasker, check_int, check_rate, check_seed
-from keras_bert_zoo.data.pretraining_shards import (FORMAT, MANIFEST, vocabulary_fingerprint, write_instances,
-                                                    write_masked_examples)
+from keras_bert_zoo.data.pretraining_examples import PAIR_LABELS
+from keras_bert_zoo.data.pretraining_shards import (MANIFEST, load_manifest, vocabulary_fingerprint,
+                                                    write_instances, write_masked_examples)
 from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 __all__ = ["pretraining_dataset", "read_manifest", "write_instances", "write_masked_examples"]
 
 # Manifest entries on which shards read together must agree.
-_SHARED = ("vocabulary_size", "vocabulary_sha256", "next_sentence_prediction", "static_masking")
+_SHARED = ("vocabulary_size", "vocabulary_sha256", "objective", "static_masking")
 
 
 def read_manifest(files_or_directory):
     """The shard paths and the manifest of a directory written by `write_instances` or
     `write_masked_examples`, or of a list of shard files (from one or more such directories,
-    which must agree on vocabulary, labels and static masking).
+    which must agree on vocabulary, pair objective and static masking).
 
     Returns:
         (files, manifest): a list of str, and the manifest (with the largest
@@ -50,9 +50,7 @@ def read_manifest(files_or_directory):
         if not manifest_path.is_file():
             raise ValueError(f"{str(directory)!r} has no {MANIFEST}: not written by write_instances or "
                              f"write_masked_examples, or the writing was interrupted.")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise ValueError(f"{str(manifest_path)!r} has format {manifest.get('format')!r}, expected {FORMAT!r}.")
+        manifest = load_manifest(manifest_path)
         unknown = sorted(set(names or ()) - set(manifest["files"]))
         if unknown:
             raise ValueError(f"{unknown} are not shards listed in {str(manifest_path)!r}.")
@@ -72,14 +70,17 @@ def read_manifest(files_or_directory):
 
 def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_length, max_predictions_per_seq=20,
                         masking_rate=0.15, whole_word_masking=False, next_sentence_prediction=True, seed=0,
-                        shuffle_buffer=10000, repeat=True, skip_examples=0, segment_ids=True):
-    """A batched `tf.data.Dataset` for BERT pretraining (masked LM, and NSP by default).
+                        shuffle_buffer=10000, repeat=True, skip_examples=0, segment_ids=True, max_ngram=1):
+    """A batched `tf.data.Dataset` for BERT pretraining (masked LM, and by default the shards' pair
+    objective: next-sentence or, for ALBERT, sentence-order prediction).
 
     Elements, B = `batch_size`, L = `sequence_length`, P = `max_predictions_per_seq`:
     `(x, y, sample_weight)` with
     `x = {"token_ids": int32 (B, L), "segment_ids": int32 (B, L), "padding_mask": bool (B, L),
     "mask_positions": int32 (B, P)}`, `y = {"mlm_logits": mask ids int32 (B, P),
-    "nsp_logits": next_sentence_label int32 (B,)}` and
+    "nsp_logits": the pair label int32 (B,)}` (the shards' `next_sentence_label`, or their
+    `sentence_order_label` when the manifest's `objective` is "sop": ALBERT's sentence-order head
+    takes the next-sentence head's place) and
     `sample_weight = {"mlm_logits": mask weights float32 (B, P), "nsp_logits": float32 ones (B,)}`;
     with `next_sentence_prediction=False`, `(x, mask_ids, mask_weights)`. Sequences are padded
     with `tokenizer.pad_token_id`; the last incomplete batch is dropped, so shapes never change.
@@ -89,9 +90,11 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
         tokenizer: the tokenizer the shards were written with (checked on the manifest).
         batch_size: examples per batch.
         sequence_length: L; at least the longest example of the shards.
-        max_predictions_per_seq, masking_rate, whole_word_masking: as in `MaskedLMMasker`;
-            for statically masked shards they must equal the ones they were written with.
-        next_sentence_prediction: give NSP labels (the shards must have them).
+        max_predictions_per_seq, masking_rate, whole_word_masking, max_ngram: as in
+            `MaskedLMMasker`; for statically masked shards they must equal the ones they were
+            written with.
+        next_sentence_prediction: give the shards' pair labels, next-sentence or sentence-order
+            ones (the shards must have them); False: masked LM only.
         seed: the int all shuffling and masking derives from.
         shuffle_buffer: records permuted together (0 or 1: file order).
         repeat: loop over the data forever (each epoch shuffled and masked anew).
@@ -102,6 +105,7 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
     Example:
         >>> ds = pretraining_dataset("data/pretraining", tokenizer, batch_size=32, sequence_length=128)
         >>> pretrainer.fit(ds, steps_per_epoch=1000, epochs=10)
+        >>> albert = pretraining_dataset("data/sop", tokenizer, 32, 128, whole_word_masking=True, max_ngram=3)
     """
     import tensorflow as tf
 
@@ -113,6 +117,7 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
     check_seed(seed)
     check_int("shuffle_buffer", shuffle_buffer, 0)
     check_int("skip_examples", skip_examples, 0)
+    check_int("max_ngram", max_ngram, 1)
     for name, flag in (("whole_word_masking", whole_word_masking), ("repeat", repeat),
                        ("next_sentence_prediction", next_sentence_prediction)):
         if not isinstance(flag, bool):
@@ -124,20 +129,20 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
     if sequence_length < manifest["max_sequence_length"]:
         raise ValueError(f"`sequence_length` ({sequence_length}) is shorter than the longest example of the "
                          f"shards ({manifest['max_sequence_length']}).")
-    if next_sentence_prediction and not manifest["next_sentence_prediction"]:
-        raise ValueError("The shards have no next-sentence labels (written with next_sentence_prediction="
-                         "False); pass next_sentence_prediction=False.")
+    if next_sentence_prediction and manifest["objective"] is None:
+        raise ValueError("The shards have no next-sentence labels nor sentence-order labels (written with "
+                         "objective=None); pass next_sentence_prediction=False.")
     static = manifest["static_masking"]
     if static is not None:
         asked = {"max_predictions_per_seq": max_predictions_per_seq, "masking_rate": masking_rate,
-                 "whole_word_masking": whole_word_masking}
+                 "whole_word_masking": whole_word_masking, "max_ngram": max_ngram}
         if any(static[key] != value for key, value in asked.items()):
             raise ValueError(f"The shards are masked already, with {static}; the masking arguments "
                              f"{asked} must match.")
     masker = None if static else MaskedLMMasker(tokenizer, max_predictions_per_seq, masking_rate,
-                                                whole_word_masking, seed)
-    parse = _Parser(tokenizer.pad_token_id, batch_size, sequence_length, max_predictions_per_seq,
-                    manifest["next_sentence_prediction"], masker)
+                                                whole_word_masking, seed, max_ngram=max_ngram)
+    label = PAIR_LABELS[manifest["objective"]] if next_sentence_prediction else None
+    parse = _Parser(tokenizer.pad_token_id, batch_size, sequence_length, max_predictions_per_seq, label, masker)
 
     def to_model_inputs(example_index, serialized):
         example = parse(example_index, serialized)
@@ -146,7 +151,7 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
         x = {key: example[key] for key in keys}
         if not next_sentence_prediction:
             return x, example["mask_ids"], example["mask_weights"]
-        y = {"mlm_logits": example["mask_ids"], "nsp_logits": example["next_sentence_label"]}
+        y = {"mlm_logits": example["mask_ids"], "nsp_logits": example[label]}
         return x, y, {"mlm_logits": example["mask_weights"], "nsp_logits": tf.ones([batch_size], tf.float32)}
 
     examples = _records(files, shuffle_buffer, seed, repeat).enumerate().skip(skip_examples)
@@ -182,16 +187,16 @@ def _records(files, shuffle_buffer, seed, repeat):
 class _Parser:
     """A batch of serialized examples -> padded int32 tensors, masked (or as masked on disk)."""
 
-    def __init__(self, pad_id, batch_size, sequence_length, max_predictions, labelled, masker):
+    def __init__(self, pad_id, batch_size, sequence_length, max_predictions, label, masker):
         self.pad_id, self.shape = pad_id, [batch_size, sequence_length]
-        self.max_predictions, self.labelled, self.masker = max_predictions, labelled, masker
+        self.max_predictions, self.label, self.masker = max_predictions, label, masker
 
     def __call__(self, example_index, serialized):
         import tensorflow as tf
 
         features = {key: tf.io.RaggedFeature(tf.int64) for key in ("token_ids", "segment_ids")}
-        if self.labelled:
-            features["next_sentence_label"] = tf.io.FixedLenFeature([], tf.int64)
+        if self.label:
+            features[self.label] = tf.io.FixedLenFeature([], tf.int64)
         if self.masker is None:
             for key, dtype in (("mask_positions", tf.int64), ("mask_ids", tf.int64), ("mask_weights", tf.float32)):
                 features[key] = tf.io.FixedLenFeature([self.max_predictions], dtype)
@@ -201,8 +206,8 @@ class _Parser:
             "segment_ids": tf.cast(parsed["segment_ids"].to_tensor(0, shape=self.shape), tf.int32),
             "padding_mask": tf.sequence_mask(parsed["token_ids"].row_lengths(), self.shape[1]),
         }
-        if self.labelled:
-            example["next_sentence_label"] = tf.cast(parsed["next_sentence_label"], tf.int32)
+        if self.label:
+            example[self.label] = tf.cast(parsed[self.label], tf.int32)
         if self.masker is None:
             example.update({key: tf.cast(parsed[key], tf.int32) for key in ("mask_positions", "mask_ids")})
             example["mask_weights"] = parsed["mask_weights"]

@@ -1,4 +1,5 @@
-"""BERT pretraining instances (next-sentence pairs or single segments) from a stream of documents.
+"""BERT pretraining instances (next-sentence or sentence-order pairs, or single segments) from a
+stream of documents.
 
 The logic is that of Google's original `create_pretraining_data.py` (read for its facts):
 sentences of a document fill a chunk up to a target length (the maximum, or with probability
@@ -24,10 +25,25 @@ Deviations, and why:
     binomial draw: the same distribution as one coin per removed token, fewer draws.
   * `dupe_factor` (several passes with different choices) is not here: masks are drawn in
     the input pipeline (`pretraining_dataset`) or per copy (`write_masked_examples`).
-  * `next_sentence_prediction=False` gives single segments `[CLS] sentences [SEP]` of
-    contiguous sentences of one document (RoBERTa's DOC-SENTENCES), without a label; with
-    `cross_documents=True` the sentences run on across document boundaries with an end token
-    between two documents (RoBERTa's FULL-SENTENCES, which its paper trained with).
+  * `objective=None` gives single segments `[CLS] sentences [SEP]` of contiguous sentences of
+    one document (RoBERTa's DOC-SENTENCES), without a label; with `cross_documents=True` the
+    sentences run on across document boundaries with an end token between two documents
+    (RoBERTa's FULL-SENTENCES, which its paper trained with).
+
+Sentence-order prediction (`objective="sop"`, ALBERT: Lan et al., 2019; Google's ALBERT
+`create_pretraining_data.py` read for its facts) splits chunks as above, and with probability
+0.5 swaps A and B instead of replacing B: both segments are always consecutive text of one
+document, so the label is about order and coherence, not topic. Labels follow Hugging Face's
+`sentence_order_label`: 0 = A then B as in the document, 1 = swapped; truncation comes after
+the swap, as in ALBERT. ALBERT's script is the NSP one with the random B replaced by the swap
+(its `random_next_sentence=True` gives NSP back, here `objective="nsp"`). Deviation, and why:
+  * ALBERT still gives a one-sentence chunk a B from a random other document, labelled 1 like
+    a swap, so that label also means "unrelated text", the topic cue SOP exists to remove.
+    Here a chunk that reached its target length with one sentence takes the next sentence
+    too (truncation then fits the pair into the sequence, as for any chunk that overshoots),
+    and a document's last sentence left alone in a chunk is not used (nor a one-sentence
+    document): every pair is two segments of one document. Nor does SOP need other documents,
+    so `random_document_buffer` plays no part.
 """
 
 import collections
@@ -43,57 +59,97 @@ from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 _SENTENCES_PER_CALL = 2048
 # Each tokenizer's compiled call, traced once (seconds) and then ~3x faster than eager calls.
 _COMPILED = weakref.WeakKeyDictionary()
+# The pair objectives and the key of their label (Hugging Face's names); None: single segments.
+PAIR_LABELS = {"nsp": "next_sentence_label", "sop": "sentence_order_label"}
+
+
+def resolve_objective(objective="nsp", next_sentence_prediction=None):
+    """The pair objective that `objective` and the older `next_sentence_prediction` flag give.
+
+    `next_sentence_prediction=True` is `objective="nsp"`, False is `objective=None`; when the
+    flag is given it overrides the default objective and must agree with any other one.
+
+    Args:
+        objective: "nsp", "sop" or None.
+        next_sentence_prediction: None (not given), or a bool.
+
+    Returns:
+        "nsp", "sop" or None.
+
+    Example:
+        >>> resolve_objective("sop"), resolve_objective(next_sentence_prediction=False)
+        ('sop', None)
+    """
+    if objective is not None and objective not in PAIR_LABELS:
+        raise ValueError(f"`objective` must be one of {[*PAIR_LABELS, None]}, got {objective!r}")
+    if next_sentence_prediction is None:
+        return objective
+    if not isinstance(next_sentence_prediction, bool):
+        raise TypeError(f"`next_sentence_prediction` must be a bool, got {next_sentence_prediction!r}")
+    flagged = "nsp" if next_sentence_prediction else None
+    if objective not in ("nsp", flagged):
+        raise ValueError(f"next_sentence_prediction={next_sentence_prediction} contradicts "
+                         f"objective={objective!r}; give `objective` alone.")
+    return flagged
 
 
 def create_instances(documents, tokenizer, max_sequence_length=128, short_seq_prob=0.1,
-                     next_sentence_prediction=True, seed=0, random_document_buffer=1000, cross_documents=False):
+                     next_sentence_prediction=None, seed=0, random_document_buffer=1000, cross_documents=False,
+                     objective="nsp"):
     """Yields pretraining instances, reading `documents` once, lazily.
 
     Args:
         documents: an iterable of documents, each a list of sentence strings (any size of
             corpus: documents are read as they are needed).
         tokenizer: a `BertTokenizer`.
-        max_sequence_length: the longest instance, special tokens included (>= 5 with
-            next-sentence prediction, else >= 4).
+        max_sequence_length: the longest instance, special tokens included (>= 5 for pairs,
+            else >= 4).
         short_seq_prob: the probability of a shorter random target length.
-        next_sentence_prediction: build sentence pairs with NSP labels; False builds single
-            segments.
+        next_sentence_prediction: the older spelling of `objective`: True is "nsp", False is
+            None (see `resolve_objective`).
         seed: seeds the numpy Generator of every choice: the same inputs and seed give the
             same instances.
         random_document_buffer: how many documents (the current one included) the random B
-            can come from.
+            can come from (NSP only).
         cross_documents: (single segments only) fill each instance with sentences across
             document boundaries, the tokenizer's end token between two documents, instead of
             starting each document afresh: RoBERTa's FULL-SENTENCES packing, which wastes no
             room on short documents.
+        objective: "nsp": next-sentence pairs (BERT), "sop": sentence-order pairs (ALBERT),
+            None: single segments (RoBERTa).
 
     Returns:
         An iterator of dicts: `token_ids` (list of int, `[CLS] A [SEP] B [SEP]` or
         `[CLS] A [SEP]`, unpadded), `segment_ids` (0 up to the first [SEP], 1 after it) and,
-        for pairs, `next_sentence_label` (0 actual next, 1 random).
+        for pairs, `next_sentence_label` (NSP: 0 actual next, 1 random) or
+        `sentence_order_label` (SOP: 0 in the document's order, 1 swapped).
 
     Example:
         >>> documents = [["The cat sat.", "It purred."], ["Rain fell all day.", "Roads flooded."]]
         >>> for instance in create_instances(documents, tokenizer, max_sequence_length=64):
         ...     print(tokenizer.detokenize(instance["token_ids"]), instance["next_sentence_label"])
+        >>> albert = create_instances(documents, tokenizer, objective="sop")  # sentence_order_label
     """
     check_tokenizer(tokenizer)
-    if not isinstance(next_sentence_prediction, bool):
-        raise TypeError(f"`next_sentence_prediction` must be a bool, got {next_sentence_prediction!r}")
+    objective = resolve_objective(objective, next_sentence_prediction)
     # Room for [CLS], the [SEP]s and a target of at least 2 tokens (1 per segment).
-    check_int("max_sequence_length", max_sequence_length, 5 if next_sentence_prediction else 4)
+    check_int("max_sequence_length", max_sequence_length, 4 if objective is None else 5)
     check_rate("short_seq_prob", short_seq_prob)
     check_seed(seed)
     check_int("random_document_buffer", random_document_buffer, 2)
     if not isinstance(cross_documents, bool):
         raise TypeError(f"`cross_documents` must be a bool, got {cross_documents!r}")
-    if cross_documents and next_sentence_prediction:
-        raise ValueError("cross_documents packs single segments: set next_sentence_prediction=False.")
+    if cross_documents and objective is not None:
+        raise ValueError("cross_documents packs single segments: set objective=None "
+                         "(next_sentence_prediction=False).")
     builder = _Builder(tokenizer, max_sequence_length, short_seq_prob, np.random.default_rng(seed))
+    documents = tokenize_documents(documents, tokenizer)
     if cross_documents:
-        return builder.full_sentences(tokenize_documents(documents, tokenizer))
-    windows = _windows(tokenize_documents(documents, tokenizer), random_document_buffer)
-    if next_sentence_prediction:
+        return builder.full_sentences(documents)
+    if objective == "sop":
+        return itertools.chain.from_iterable(map(builder.sentence_order_pairs, documents))
+    windows = _windows(documents, random_document_buffer)
+    if objective == "nsp":
         return itertools.chain.from_iterable(builder.pairs(w, i) for w, i in windows)
     return itertools.chain.from_iterable(builder.singles(w[i]) for w, i in windows)
 
@@ -191,9 +247,26 @@ class _Builder:
                 else:
                     b = _concat(chunk[a_end:])
                 if b:
-                    yield self._instance(a, b, int(random_next), room)
+                    yield self._instance(a, b, room, {"next_sentence_label": int(random_next)})
                 chunk, length, target = [], 0, self._target(room)
             i += 1
+
+    def sentence_order_pairs(self, document):
+        """SOP instances of `document`: each chunk of two or more sentences split into A and B,
+        swapped with probability 1/2."""
+        room = self.max_sequence_length - self.layout.special_tokens(2)
+        chunk, length, target = [], 0, self._target(room)
+        for number, sentence in enumerate(document):
+            chunk.append(sentence)
+            length += len(sentence)
+            if number == len(document) - 1 or (length >= target and len(chunk) > 1):
+                if len(chunk) > 1:  # a lone last sentence has no partner in its document
+                    a_end = int(self.rng.integers(1, len(chunk)))
+                    a, b = _concat(chunk[:a_end]), _concat(chunk[a_end:])
+                    swapped = bool(self.rng.random() < 0.5)
+                    yield self._instance(*((b, a) if swapped else (a, b)), room,
+                                         {"sentence_order_label": int(swapped)})
+                chunk, length, target = [], 0, self._target(room)
 
     def singles(self, document):
         """Single-segment instances: contiguous sentences of `document` up to the target length."""
@@ -202,7 +275,7 @@ class _Builder:
         for number, sentence in enumerate(document):
             chunk.extend(sentence)
             if len(chunk) >= target or number == len(document) - 1:
-                yield self._instance(chunk, [], None, room)
+                yield self._instance(chunk, [], room)
                 chunk, target = [], self._target(room)
 
     def full_sentences(self, documents):
@@ -215,14 +288,14 @@ class _Builder:
             for number, sentence in enumerate(document):
                 piece = [self.layout.end_id, *sentence] if chunk and number == 0 else sentence
                 if chunk and len(chunk) + len(piece) > target:
-                    yield self._instance(chunk, [], None, room)
+                    yield self._instance(chunk, [], room)
                     chunk, target, piece = [], self._target(room), sentence
                 chunk.extend(piece)
                 if len(chunk) >= target:
-                    yield self._instance(chunk, [], None, room)
+                    yield self._instance(chunk, [], room)
                     chunk, target = [], self._target(room)
         if chunk:
-            yield self._instance(chunk, [], None, room)
+            yield self._instance(chunk, [], room)
 
     def _target(self, room):
         return int(self.rng.integers(2, room + 1)) if self.rng.random() < self.short_seq_prob else room
@@ -238,13 +311,12 @@ class _Builder:
                 break
         return segment
 
-    def _instance(self, a, b, label, room):
+    def _instance(self, a, b, room, label=None):
+        """The packed, truncated instance of segments `a` and `b` (empty: a single segment),
+        `label` ({key: value}) added."""
         a, b = self._truncate(a, b, room)
         token_ids, segment_ids = self.layout.pack_lists([a, b] if b else [a])
-        instance = {"token_ids": token_ids, "segment_ids": segment_ids}
-        if label is not None:
-            instance["next_sentence_label"] = label
-        return instance
+        return {"token_ids": token_ids, "segment_ids": segment_ids, **(label or {})}
 
     def _truncate(self, a, b, room):
         """Original BERT's truncate_seq_pair, in closed form: tokens leave the longer segment

@@ -1,15 +1,17 @@
 """Pretraining instances on disk: TFRecord shards of `tf.train.Example`s plus a JSON manifest.
 
 A directory holds `examples-XXXXX-of-YYYYY.tfrecord` shards and `manifest.json`:
-the example count, the longest sequence, whether there are NSP labels, the vocabulary's size
-and SHA-256 (so a reader with another vocabulary fails loudly), the masking settings of
-statically masked shards, and free-form `options` (e.g. the `create_instances` arguments).
+the example count, the longest sequence, the `objective` of the pair labels ("nsp": next-sentence
+labels, "sop": sentence-order labels, null: single segments), the vocabulary's size and SHA-256
+(so a reader with another vocabulary fails loudly), the masking settings of statically masked
+shards, and free-form `options` (e.g. the `create_instances` arguments).
 Instances go to the shards round-robin, so each shard is a stride through the corpus and
 reading the shards one after the other mixes documents far apart.
 
-Features: `token_ids` and `segment_ids` (int64, unpadded), `next_sentence_label` (int64, pairs
-only); statically masked shards also hold `mask_positions`, `mask_ids` (int64) and
-`mask_weights` (float), each of length `max_predictions_per_seq`, and masked `token_ids`.
+Features: `token_ids` and `segment_ids` (int64, unpadded), `next_sentence_label` or
+`sentence_order_label` (int64, pairs only); statically masked shards also hold
+`mask_positions`, `mask_ids` (int64) and `mask_weights` (float), each of length
+`max_predictions_per_seq`, and masked `token_ids`.
 """
 
 import hashlib
@@ -19,11 +21,14 @@ import pathlib
 import numpy as np
 
 from keras_bert_zoo.data.masking import MaskedLMMasker, check_int
+from keras_bert_zoo.data.pretraining_examples import PAIR_LABELS
 from keras_bert_zoo.text.tokenizer_base import check_tokenizer
 
 MANIFEST = "manifest.json"
-FORMAT = "keras_bert_zoo.pretraining_examples/1"
-_FEATURES = ("token_ids", "segment_ids", "next_sentence_label", "mask_positions", "mask_ids", "mask_weights")
+FORMAT = "keras_bert_zoo.pretraining_examples/2"
+# Before sentence-order labels: a bool `next_sentence_prediction` instead of `objective`.
+_FORMAT_1 = "keras_bert_zoo.pretraining_examples/1"
+_FEATURES = ("token_ids", "segment_ids", *PAIR_LABELS.values(), "mask_positions", "mask_ids", "mask_weights")
 # Instances masked per call of the masker when writing static shards.
 _MASKING_CHUNK = 256
 
@@ -34,12 +39,31 @@ def vocabulary_fingerprint(tokenizer):
     return {"vocabulary_size": tokenizer.vocabulary_size, "vocabulary_sha256": digest}
 
 
+def load_manifest(path):
+    """The manifest at `path`; one of format 1 (before sentence-order labels and n-gram masks) is
+    read as format 2.
+
+    Raises:
+        ValueError: for a manifest of another format.
+    """
+    manifest = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    if manifest.get("format") == _FORMAT_1:
+        manifest = {**manifest, "format": FORMAT}
+        manifest["objective"] = "nsp" if manifest.pop("next_sentence_prediction") else None
+        if manifest["static_masking"]:
+            manifest["static_masking"] = {**manifest["static_masking"], "max_ngram": 1}
+    if manifest.get("format") != FORMAT:
+        raise ValueError(f"{str(path)!r} has format {manifest.get('format')!r}, expected {FORMAT!r}.")
+    return manifest
+
+
 def write_instances(instances, directory, tokenizer, num_shards=8, options=None):
     """Writes instances (as from `create_instances`) unmasked, for masking in the input pipeline.
 
     Args:
         instances: an iterable of dicts with `token_ids`, `segment_ids` and, for all or none
-            of them, `next_sentence_label`; read once.
+            of them, one pair label (`next_sentence_label` or `sentence_order_label`, the same
+            for all; the manifest's `objective` records which); read once.
         directory: a new or empty directory.
         tokenizer: the tokenizer of the ids (recorded as a vocabulary fingerprint).
         num_shards: the number of TFRecord files.
@@ -59,7 +83,7 @@ def write_instances(instances, directory, tokenizer, num_shards=8, options=None)
 
 
 def write_masked_examples(instances, directory, tokenizer, dupe_factor=10, seed=0, max_predictions_per_seq=20,
-                          masking_rate=0.15, whole_word_masking=False, num_shards=8, options=None):
+                          masking_rate=0.15, whole_word_masking=False, num_shards=8, options=None, max_ngram=1):
     """Writes `dupe_factor` differently masked copies of each instance (original BERT's static masking).
 
     Copy c of instance i is masked with example index `i * dupe_factor + c` and goes to shard
@@ -68,19 +92,25 @@ def write_masked_examples(instances, directory, tokenizer, dupe_factor=10, seed=
     Args:
         instances, directory, tokenizer, num_shards, options: as in `write_instances`.
         dupe_factor: copies per instance, each with its own masks.
-        seed, max_predictions_per_seq, masking_rate, whole_word_masking: as in `MaskedLMMasker`.
+        seed, max_predictions_per_seq, masking_rate, whole_word_masking, max_ngram: as in
+            `MaskedLMMasker` (ALBERT's static masks: `whole_word_masking=True, max_ngram=3`).
 
     Returns:
         The manifest, a dict.
+
+    Example:
+        >>> write_masked_examples(create_instances(documents, tokenizer, objective="sop"), "data/albert",
+        ...                       tokenizer, whole_word_masking=True, max_ngram=3)
     """
     import tensorflow as tf
 
     check_int("dupe_factor", dupe_factor, 1)
-    masker = MaskedLMMasker(tokenizer, max_predictions_per_seq, masking_rate, whole_word_masking, seed)
+    masker = MaskedLMMasker(tokenizer, max_predictions_per_seq, masking_rate, whole_word_masking, seed,
+                            max_ngram=max_ngram)
     mask = tf.function(masker.__call__, input_signature=[tf.TensorSpec([None, None], tf.int32),
                                                          tf.TensorSpec([None], tf.int64)])
     static = {"dupe_factor": dupe_factor, "seed": seed, "max_predictions_per_seq": max_predictions_per_seq,
-              "masking_rate": masking_rate, "whole_word_masking": whole_word_masking}
+              "masking_rate": masking_rate, "whole_word_masking": whole_word_masking, "max_ngram": max_ngram}
     with _ShardWriter(directory, tokenizer, num_shards, options, static) as writer:
         chunk = []
         for item in enumerate(instances):
@@ -109,6 +139,10 @@ def _write_masked(writer, chunk, dupe_factor, mask, pad_id):
         writer.write({**instance, **fields}, (index + copy) % writer.num_shards)
 
 
+def _label_name(objective):
+    return f"`{PAIR_LABELS[objective]}`" if objective else "no pair label"
+
+
 class _ShardWriter:
     """Opens the shards, checks and writes examples, writes the manifest when all went well."""
 
@@ -122,8 +156,8 @@ class _ShardWriter:
             raise ValueError(f"{str(self.directory)!r} must be a new or empty directory.")
         json.dumps(options)  # fails now, not after writing everything, if it cannot be stored
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.num_shards, self.vocabulary_size = num_shards, tokenizer.vocabulary_size
-        self.manifest = {"format": FORMAT, "count": 0, "max_sequence_length": 0, "next_sentence_prediction": None,
+        self.num_shards, self.vocabulary_size, self._checked = num_shards, tokenizer.vocabulary_size, False
+        self.manifest = {"format": FORMAT, "count": 0, "max_sequence_length": 0, "objective": None,
                          **vocabulary_fingerprint(tokenizer), "static_masking": static_masking, "options": options,
                          "files": [f"examples-{i:05d}-of-{num_shards:05d}.tfrecord" for i in range(num_shards)]}
         self._writers = [tf.io.TFRecordWriter(str(self.directory / name)) for name in self.manifest["files"]]
@@ -148,11 +182,14 @@ class _ShardWriter:
                              f"must be non-empty and of the same length.")
         if not 0 <= min(ids) <= max(ids) < self.vocabulary_size:
             raise ValueError(f"Instance {index} has token ids outside [0, {self.vocabulary_size}).")
-        labelled = "next_sentence_label" in instance
-        if self.manifest["next_sentence_prediction"] not in (None, labelled):
-            raise ValueError(f"Instance {index} {'has' if labelled else 'lacks'} `next_sentence_label`, unlike "
-                             f"the instances before it: all or none must have one.")
-        self.manifest["next_sentence_prediction"] = labelled
+        objectives = [objective for objective, key in PAIR_LABELS.items() if key in instance]
+        if len(objectives) > 1:
+            raise ValueError(f"Instance {index} has more than one pair label: {sorted(PAIR_LABELS.values())}.")
+        objective = objectives[0] if objectives else None
+        if self._checked and objective != self.manifest["objective"]:
+            raise ValueError(f"Instance {index} has {_label_name(objective)}, unlike the instances before it "
+                             f"({_label_name(self.manifest['objective'])}): all must have the same kind or none.")
+        self.manifest["objective"], self._checked = objective, True
         self.manifest["max_sequence_length"] = max(self.manifest["max_sequence_length"], len(ids))
 
     def write(self, example, shard):

@@ -1,4 +1,4 @@
-"""BERT pretraining: masked language modelling plus next-sentence prediction."""
+"""BERT pretraining: masked language modelling plus next-sentence (or ALBERT's sentence-order) prediction."""
 
 import keras
 
@@ -19,7 +19,9 @@ class BertPretrainer(Task):
     Training data is `(x, y, sample_weight)`:
       x = {"token_ids", "segment_ids", "padding_mask", "mask_positions"}
       y = {"mlm_logits": mask_ids (batch, predictions) int32,
-           "nsp_logits": label (batch,) int32, 0 = B follows A, 1 = B is random}
+           "nsp_logits": label (batch,) int32: next-sentence pairs 0 = B follows A, 1 = B is
+                         random; sentence-order pairs (ALBERT) 0 = A, B in their order,
+                         1 = swapped}
       sample_weight = {"mlm_logits": mask_weights (batch, predictions) float32,
                        0.0 on padded slots, "nsp_logits": ones (batch,)}
     The loss is the sum of both weight-averaged cross-entropies; padded slots

@@ -7,7 +7,7 @@ import pathlib
 PANELS = (
     ("loss", ("loss", "val_loss")),
     ("masked-LM accuracy", ("mlm_logits_accuracy", "val_mlm_logits_accuracy")),
-    ("next-sentence accuracy", ("nsp_logits_accuracy", "val_nsp_logits_accuracy")),
+    ("next-sentence or sentence-order accuracy", ("nsp_logits_accuracy", "val_nsp_logits_accuracy")),
     # Distillation's terms (the total is the loss panel).
     ("soft-target loss", ("soft_loss", "val_soft_loss")),
     ("hidden-state cosine loss", ("cosine_loss", "val_cosine_loss")),

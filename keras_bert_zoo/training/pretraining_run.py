@@ -1,4 +1,4 @@
-"""A resumable pretraining run (BERT, DistilBERT, RoBERTa): shards in, checkpoints, curves and a preset out.
+"""A resumable pretraining run (BERT, DistilBERT, RoBERTa, ALBERT): shards in, checkpoints, curves and a preset out.
 
     config = PretrainingConfig(data="data/shards", output="runs/tiny", total_steps=2000)
     summary = run_pretraining(config)   # kill it at any time; run it again to resume
@@ -13,6 +13,10 @@ import json
 import pathlib
 
 from keras_bert_zoo.training.runs import RunConfig
+
+# What the pretrainer's second output (`nsp_logits`) learns, by the shards' `objective`.
+OBJECTIVES = {"nsp": "masked LM + next-sentence prediction", "sop": "masked LM + sentence-order prediction",
+              None: "masked LM only"}
 
 
 @dataclasses.dataclass
@@ -37,6 +41,9 @@ class PretrainingConfig(RunConfig):
         max_predictions_per_seq: the most masked tokens per example.
         masking_rate: the share of tokens masked.
         whole_word_masking: mask all pieces of a word together.
+        max_ngram: mask spans of 1 to max_ngram consecutive words (pieces without
+            whole_word_masking), n with probability proportional to 1/n (ALBERT: 3, with
+            whole_word_masking).
         dropout: the dropout rate while pretraining (None: the preset's). Small,
             short runs learn faster without it (Geiping & Goldstein, 2022, "Cramming");
             the saved preset keeps the preset's rate for fine-tuning.
@@ -61,6 +68,7 @@ class PretrainingConfig(RunConfig):
     max_predictions_per_seq: int = 20
     masking_rate: float = 0.15
     whole_word_masking: bool = False
+    max_ngram: int = 1
     dropout: float = None
     mixed_precision: str = None
     seed: int = 0
@@ -68,17 +76,20 @@ class PretrainingConfig(RunConfig):
     verbose: int = 1
 
     def __post_init__(self):
+        from keras_bert_zoo.data.masking import check_int  # it imports Keras, which `bert-zoo --help` must not
+
         self.check_common()
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
-
+        check_int("max_ngram", self.max_ngram, 1)
 
 
 def build_pretrainer(config, tokenizer):
     """A randomly initialised pretrainer of `config.preset`'s architecture, compiled with the recipe.
 
-    `BertPretrainer` (masked LM + next-sentence prediction), or `BertMaskedLM`
-    when `config.data` has no next-sentence labels.
+    `BertPretrainer` (masked LM + the shards' pair objective, next-sentence or sentence-order
+    prediction, on the backbone's second head), or `BertMaskedLM` when `config.data` has no
+    pair labels.
     """
     from keras_bert_zoo.data.pretraining_dataset import read_manifest
     from keras_bert_zoo import BertPretrainer, BertMaskedLM, Backbone
@@ -91,7 +102,7 @@ def build_pretrainer(config, tokenizer):
     backbone = Backbone.from_preset(config.preset, load_weights=False,
                                     vocabulary_size=tokenizer.vocabulary_size, **overrides)
     preprocessor = BertPreprocessor(tokenizer, sequence_length=manifest["max_sequence_length"])
-    task_class = BertPretrainer if manifest["next_sentence_prediction"] else BertMaskedLM
+    task_class = BertMaskedLM if manifest["objective"] is None else BertPretrainer
     task = task_class(backbone, preprocessor=preprocessor)
     updates = config.total_steps // config.gradient_accumulation_steps
     task.compile(optimizer=pretraining_optimizer(
@@ -110,8 +121,8 @@ def pretraining_data(config, directory, tokenizer, skip_examples=0, repeat=True,
     return pretraining_dataset(
         directory, tokenizer, config.batch_size, manifest["max_sequence_length"],
         max_predictions_per_seq=config.max_predictions_per_seq, masking_rate=config.masking_rate,
-        whole_word_masking=config.whole_word_masking,
-        next_sentence_prediction=manifest["next_sentence_prediction"], seed=config.seed,
+        whole_word_masking=config.whole_word_masking, max_ngram=config.max_ngram,
+        next_sentence_prediction=manifest["objective"] is not None, seed=config.seed,
         repeat=repeat, skip_examples=skip_examples, segment_ids=segment_ids)
 
 
@@ -123,7 +134,11 @@ def held_out_data(config, tokenizer, segment_ids=True):
 
     if not config.validation_data:
         return None
-    count = read_manifest(config.validation_data)[1]["count"]
+    held_out, training = read_manifest(config.validation_data)[1], read_manifest(config.data)[1]
+    if held_out["objective"] != training["objective"]:
+        raise ValueError(f"{config.validation_data} holds {OBJECTIVES[held_out['objective']]} examples, "
+                         f"{config.data} {OBJECTIVES[training['objective']]} ones; prepare both alike.")
+    count = held_out["count"]
     steps = min(config.validation_steps, count // config.batch_size)  # batches are full ones only
     if not steps:
         raise ValueError(f"{config.validation_data} holds {count} examples, fewer than one batch of "
@@ -149,13 +164,18 @@ def run_pretraining(config):
     Safe to interrupt at any point: run it again with the same config and it
     continues from the newest checkpoint with the same step, learning rate,
     optimizer state, data position and dropout state. The summary holds the
-    last history row, the held-out metrics and the saved preset's path.
+    last history row, the held-out metrics, the objective ("nsp", "sop" or None: the
+    shards') and the saved preset's path. With "sop" the `nsp_logits` output and its
+    history keys (`nsp_logits_loss`, `nsp_logits_accuracy`) are sentence-order prediction's.
     """
     from keras_bert_zoo.data.prepare import load_tokenizer
+    from keras_bert_zoo.data.pretraining_dataset import read_manifest
     from keras_bert_zoo.training.runs import check_resumable, fit_resumably
 
     run = pathlib.Path(config.output)
     check_resumable(config, run)
+    objective = read_manifest(config.data)[1]["objective"]
+    print(f"pretraining: {OBJECTIVES[objective]} ({config.data})")
     tokenizer = load_tokenizer(config.data)
     task = build_pretrainer(config, tokenizer)
     segment_ids = "segment_ids" in task.backbone.input
@@ -166,7 +186,8 @@ def run_pretraining(config):
         config.total_steps, config.steps_per_checkpoint, examples_per_step=config.batch_size,
         validation=validation, verbose=config.verbose)
     task.save_to_preset(run / "preset", **_fine_tuning_backbone_config(config))
-    summary = {"steps": config.total_steps, "history": history[-1] if history else {}, "preset": str(run / "preset")}
+    summary = {"steps": config.total_steps, "objective": objective, "history": history[-1] if history else {},
+               "preset": str(run / "preset")}
     if validation is not None:
         summary["held_out"] = task.evaluate(validation, verbose=0, return_dict=True)
     (run / "summary.json").write_text(json.dumps(summary, indent=2))

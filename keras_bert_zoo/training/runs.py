@@ -59,7 +59,9 @@ def check_resumable(config, run, resumable_changes=RESUMABLE_CHANGES):
     saved_path = run / "config.json"
     current = dataclasses.asdict(config)
     if saved_path.is_file():
-        saved = json.loads(saved_path.read_text())
+        # A setting newer than the saved run had its default there.
+        defaults = {field.name: field.default for field in dataclasses.fields(config)}
+        saved = {**defaults, **json.loads(saved_path.read_text())}
         changed = sorted(k for k in current if k not in resumable_changes and saved.get(k) != current[k])
         if changed:
             raise ValueError(f"{run} holds a run with other settings ({', '.join(changed)}); resume it with "

@@ -58,7 +58,7 @@ def assert_same(a, b):
 def test_round_trip_and_manifest(shards, tokenizer, instances):
     files, manifest = read_manifest(shards)
     assert [Path(f).name for f in files] == [f"examples-{i:05d}-of-00003.tfrecord" for i in range(3)]
-    assert manifest["count"] == len(instances) and manifest["next_sentence_prediction"] is True
+    assert manifest["count"] == len(instances) and manifest["objective"] == "nsp"
     assert manifest["max_sequence_length"] == max(len(i["token_ids"]) for i in instances) <= 32
     assert manifest["vocabulary_size"] == 2000 and manifest["static_masking"] is None
     assert manifest["options"] == {"max_sequence_length": 32}
@@ -170,3 +170,74 @@ def test_errors(tmp_path, shards, tokenizer, instances):
         arguments = {"batch_size": BATCH, "sequence_length": LENGTH, **kwargs}
         with pytest.raises(ValueError, match=name):
             pretraining_dataset(shards, tokenizer, **arguments)
+
+
+def shards_of(tmp_path, tokenizer):
+    """NSP shards of the first documents, in a new directory under `tmp_path`."""
+    directory = tmp_path / "nsp"
+    write_instances(create_instances(DOCUMENTS[:4], tokenizer, max_sequence_length=32), directory, tokenizer,
+                    num_shards=1)
+    return directory
+
+
+def test_sentence_order_labels_feed_the_second_output(tmp_path, tokenizer):
+    instances = list(create_instances(DOCUMENTS, tokenizer, max_sequence_length=32, objective="sop", seed=3))
+    manifest = write_instances(instances, tmp_path / "sop", tokenizer, num_shards=1)
+    assert manifest["objective"] == "sop" and read_manifest(tmp_path / "sop")[1]["objective"] == "sop"
+    dataset = pretraining_dataset(tmp_path / "sop", tokenizer, len(instances), LENGTH, shuffle_buffer=0,
+                                  repeat=False)
+    x, y, weights = batches(dataset, 1)[0]
+    np.testing.assert_array_equal(y["nsp_logits"], [i["sentence_order_label"] for i in instances])
+    assert 0 < y["nsp_logits"].mean() < 1 and np.all(weights["nsp_logits"] == 1)
+    with pytest.raises(ValueError, match="disagree on \\['objective'\\]"):
+        read_manifest([*read_manifest(tmp_path / "sop")[0], *read_manifest(shards_of(tmp_path, tokenizer))[0]])
+    mixed = [instances[0], {key: value for key, value in instances[1].items() if key != "sentence_order_label"}]
+    with pytest.raises(ValueError, match="Instance 1 has no pair label, unlike .*`sentence_order_label`"):
+        write_instances(mixed, tmp_path / "mixed", tokenizer)
+    both = [{**instances[0], "next_sentence_label": 0}]
+    with pytest.raises(ValueError, match="more than one pair label"):
+        write_instances(both, tmp_path / "both", tokenizer)
+
+
+def test_manifests_before_sentence_order_labels_are_read(tmp_path, tokenizer, instances):
+    """Format 1 said `next_sentence_prediction: bool` instead of `objective`, and its static masks
+    were all unigram ones."""
+    write_masked_examples(instances[:4], tmp_path / "old", tokenizer, dupe_factor=1, max_predictions_per_seq=5,
+                          num_shards=1)
+    path = tmp_path / "old" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["objective"], manifest["static_masking"]["max_ngram"]
+    path.write_text(json.dumps({**manifest, "format": "keras_bert_zoo.pretraining_examples/1",
+                                "next_sentence_prediction": True}))
+    upgraded = read_manifest(tmp_path / "old")[1]
+    assert upgraded["objective"] == "nsp" and upgraded["static_masking"]["max_ngram"] == 1
+    assert "next_sentence_prediction" not in upgraded
+    assert len(batches(pretraining_dataset(tmp_path / "old", tokenizer, 4, LENGTH, max_predictions_per_seq=5,
+                                           repeat=False), 2)) == 1
+    path.write_text(json.dumps({**manifest, "format": "keras_bert_zoo.pretraining_examples/0"}))
+    with pytest.raises(ValueError, match="has format"):
+        read_manifest(tmp_path / "old")
+
+
+def test_ngram_masks_dynamic_and_static(tmp_path, shards, tokenizer, instances):
+    def adjacent_masked(dataset):
+        x, _, weights = batches(dataset, 1)[0]
+        selected = np.zeros(x["token_ids"].shape, bool)
+        for row, (positions, weight) in enumerate(zip(x["mask_positions"], weights["mlm_logits"])):
+            selected[row, positions[weight > 0]] = True
+        return np.sum(selected[:, 1:] & selected[:, :-1])
+
+    options = dict(max_predictions_per_seq=8, shuffle_buffer=0)
+    unigrams = adjacent_masked(pretraining_dataset(shards, tokenizer, 64, LENGTH, **options))
+    trigrams = adjacent_masked(pretraining_dataset(shards, tokenizer, 64, LENGTH, max_ngram=3, **options))
+    assert trigrams > 2 * unigrams  # spans mask neighbours (measured: 116 pairs against 44)
+    manifest = write_masked_examples(instances, tmp_path / "static", tokenizer, dupe_factor=1, num_shards=1,
+                                     max_predictions_per_seq=8, max_ngram=3)
+    assert manifest["static_masking"]["max_ngram"] == 3
+    options.pop("shuffle_buffer")
+    static = adjacent_masked(pretraining_dataset(tmp_path / "static", tokenizer, 64, LENGTH, max_ngram=3, **options))
+    assert static > 2 * unigrams
+    with pytest.raises(ValueError, match="masked already"):
+        pretraining_dataset(tmp_path / "static", tokenizer, 64, LENGTH, **options)
+    with pytest.raises(ValueError, match="max_ngram"):
+        pretraining_dataset(shards, tokenizer, 64, LENGTH, max_ngram=0)

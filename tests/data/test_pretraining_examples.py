@@ -1,4 +1,4 @@
-"""create_instances: BERT's NSP pairs and single segments from a stream of documents."""
+"""create_instances: BERT's NSP pairs, ALBERT's SOP pairs and single segments from a stream of documents."""
 
 import itertools
 
@@ -207,6 +207,64 @@ def test_full_sentences_run_across_documents(tokenizer, sentences):
         list(create_instances(DOCUMENTS, tokenizer, cross_documents=True))
 
 
+
+def test_sentence_order_pairs_are_consecutive_segments_of_one_document(tokenizer, sentences):
+    # Short random targets make several chunks per document; a document (at most 93 tokens) fits
+    # in the sequence, so nothing is truncated and A and B are runs of whole sentences.
+    instances = list(create_instances(DOCUMENTS, tokenizer, max_sequence_length=96, short_seq_prob=1.0, seed=4,
+                                      objective="sop"))
+    assert len(instances) > 1.5 * len(DOCUMENTS)
+    used = set()
+    for instance in instances:
+        assert "next_sentence_label" not in instance and instance["sentence_order_label"] in (0, 1)
+        a, b = split(instance, tokenizer)
+        first, second = (a, b) if instance["sentence_order_label"] == 0 else (b, a)  # the document's order
+        (doc, start), = run_of_sentences(first, sentences)
+        assert (doc, start) in run_of_sentences(first + second, sentences)  # `second` follows at once
+        (doc_second, start_second), = run_of_sentences(second, sentences)
+        assert doc_second == doc and start_second > start
+        used.add((doc, start))
+    assert len(used) == len(instances)  # each chunk once
+
+
+def test_sentence_order_labels_are_balanced(tokenizer):
+    instances = list(create_instances(DOCUMENTS * 40, tokenizer, max_sequence_length=48, objective="sop", seed=1))
+    labels = np.array([instance["sentence_order_label"] for instance in instances])
+    assert len(labels) > 700
+    assert abs(labels.mean() - 0.5) < 3 * np.sqrt(0.25 / len(labels))  # 3 binomial sigmas
+    assert np.all(np.array([len(i["token_ids"]) for i in instances]) <= 48)
+
+
+def test_sentence_order_chunks_hold_two_sentences(tokenizer):
+    """A first sentence longer than the target takes the next one with it (and is truncated);
+    a sentence left alone at a document's end, or alone in its document, has no partner."""
+    long = " ".join(DOCUMENTS[0])
+    documents = [[long, "The end came.", "Alone at last."], ["Only one sentence here."]]
+    instances = list(create_instances(documents, tokenizer, max_sequence_length=16, short_seq_prob=0.0,
+                                      objective="sop"))
+    assert len(instances) == 1
+    a, b = split(instances[0], tokenizer)
+    the_end = tuple(tokenizer("The end came.").numpy().tolist())
+    assert the_end in (a, b) and len(a) + len(b) == 16 - 3
+
+
+def test_objective_and_the_older_flag(tokenizer):
+    def run(**kwargs):
+        return list(create_instances(DOCUMENTS[:3], tokenizer, max_sequence_length=40, **{"seed": 2, **kwargs}))
+
+    assert run(objective=None) == run(next_sentence_prediction=False)
+    assert run() == run(objective="nsp") == run(next_sentence_prediction=True)
+    assert run(objective="sop", seed=3) != run(objective="sop") == run(objective="sop")
+    for kwargs in ({"objective": "sop", "next_sentence_prediction": True},
+                   {"objective": "sop", "next_sentence_prediction": False},
+                   {"objective": None, "next_sentence_prediction": True}):
+        with pytest.raises(ValueError, match="contradicts"):
+            create_instances(DOCUMENTS, tokenizer, **kwargs)
+    with pytest.raises(ValueError, match="objective"):
+        create_instances(DOCUMENTS, tokenizer, objective="mlm")
+    with pytest.raises(ValueError, match="objective=None"):
+        create_instances(DOCUMENTS, tokenizer, objective="sop", cross_documents=True)
+
 def original_truncation_lengths(length_a, length_b, room):
     """Original BERT's truncate_seq_pair, counting: drop from the longer (B on a tie)."""
     while length_a + length_b > room:
@@ -239,6 +297,7 @@ def test_truncation_matches_original_bert():
 @pytest.mark.parametrize("kwargs, message", [
     ({"max_sequence_length": 4}, "max_sequence_length"),
     ({"max_sequence_length": 3, "next_sentence_prediction": False}, "max_sequence_length"),
+    ({"max_sequence_length": 4, "objective": "sop"}, "max_sequence_length"),
     ({"short_seq_prob": 1.5}, "short_seq_prob"),
     ({"seed": 0.5}, "seed"),
     ({"random_document_buffer": 1}, "random_document_buffer"),

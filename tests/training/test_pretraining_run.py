@@ -157,7 +157,7 @@ def test_roberta_recipe_pretrains_a_roberta_backbone(tmp_path):
     assert isinstance(tokenizer, RobertaTokenizer)
     manifest = prepare_pretraining_data(text, tmp_path / "shards", tokenizer, max_sequence_length=32, num_shards=1,
                                         next_sentence_prediction=False, cross_documents=True)
-    assert manifest["options"]["cross_documents"] and not manifest["next_sentence_prediction"]
+    assert manifest["options"]["cross_documents"] and manifest["objective"] is None
     RobertaBackbone(**{**harness.TINY_BERT, "vocabulary_size": 400}).save_to_preset(tmp_path / "architecture")
     summary = run_pretraining(PretrainingConfig(data=str(tmp_path / "shards"), output=str(tmp_path / "run"),
                                                 preset=str(tmp_path / "architecture"), total_steps=4,
@@ -167,3 +167,37 @@ def test_roberta_recipe_pretrains_a_roberta_backbone(tmp_path):
     assert isinstance(masked_lm.backbone, RobertaBackbone)
     assert isinstance(masked_lm.preprocessor.tokenizer, RobertaTokenizer)
     assert len(masked_lm.fill_mask("the <mask> whale", top_k=2)[0]) == 2
+
+
+@pytest.mark.once  # see test_killed_run_resumes_exactly
+def test_albert_recipe_pretrains_an_albert_backbone(tmp_path, shards, capsys):
+    """ALBERT's recipe end to end: a SentencePiece vocabulary, sentence-order pairs, n-gram
+    whole-word masking, both heads of an AlbertBackbone with shared layers; the preset reads text."""
+    from keras_bert_zoo import AlbertBackbone, BertMaskedLM
+    from keras_bert_zoo.data.vocabulary import train_sentencepiece_vocabulary
+    from keras_bert_zoo.text import AlbertTokenizer
+    from keras_bert_zoo.training.pretraining_run import PretrainingConfig, held_out_data, run_pretraining
+
+    text = tmp_path / "text.txt"
+    text.write_text("\n\n".join(CORPUS.read_text().split("\n\n")[:10]))
+    tokenizer = train_sentencepiece_vocabulary(text, 400, verbose=False)
+    manifest = prepare_pretraining_data(text, tmp_path / "sop", tokenizer, max_sequence_length=32, num_shards=1,
+                                        objective="sop")
+    assert manifest["objective"] == "sop"
+    AlbertBackbone(**{**harness.TINY_BERT, "vocabulary_size": 400, "embedding_dim": 8, "num_layers": 4,
+                      "num_layer_groups": 1}).save_to_preset(tmp_path / "architecture")
+    options = dict(data=str(tmp_path / "sop"), preset=str(tmp_path / "architecture"), total_steps=2,
+                   steps_per_checkpoint=2, batch_size=4, verbose=0, whole_word_masking=True, max_ngram=3)
+    summary = run_pretraining(PretrainingConfig(output=str(tmp_path / "run"), **options))
+    assert "pretraining: masked LM + sentence-order prediction" in capsys.readouterr().out
+    assert summary["objective"] == "sop" and np.isfinite(summary["history"]["nsp_logits_loss"])
+    with pytest.warns(UserWarning, match="BertPretrainer's, so the head is newly initialised"):
+        masked_lm = BertMaskedLM.from_preset(summary["preset"])  # the pretrained backbone, a new head
+    assert isinstance(masked_lm.backbone, AlbertBackbone) and len(masked_lm.backbone.transformer_layers) == 1
+    assert isinstance(masked_lm.preprocessor.tokenizer, AlbertTokenizer)
+    assert len(masked_lm.fill_mask("the [MASK] whale", top_k=2)[0]) == 2
+    mismatch = PretrainingConfig(output=str(tmp_path / "mismatch"), validation_data=str(shards), **options)
+    with pytest.raises(ValueError, match="next-sentence prediction examples.*sentence-order prediction ones"):
+        held_out_data(mismatch, tokenizer)
+    with pytest.raises(ValueError, match="max_ngram"):
+        PretrainingConfig(output=str(tmp_path / "bad"), **{**options, "max_ngram": 0})
