@@ -78,14 +78,18 @@ def test_distil_and_finetune_smoke(tmp_path):
         assert (tmp_path / "run" / saved / "preset.json").is_file()
 
 
-def test_roberta_vs_bert_pretraining_smoke(tmp_path):
-    """Both recipes run end to end and report their held-out masked-LM accuracy and speed."""
-    from roberta_vs_bert_pretraining import main
+def test_pretraining_recipes_smoke(tmp_path):
+    """Every recipe runs end to end, each in a process of its own, and reports its size, held-out
+    masked-LM accuracy, speed and peak memory."""
+    from pretraining_recipes import main
 
     rows = main(["--size", "smoke", "--output", str(tmp_path)])
-    assert [(row["recipe"], row["tokenizer"]) for row in rows] == [("bert", "BertTokenizer"),
-                                                                  ("roberta", "RobertaTokenizer")]
-    assert rows[0]["nsp_accuracy"] is not None and rows[1]["nsp_accuracy"] is None  # RoBERTa: MLM only
-    assert rows[1]["updates"] == rows[0]["updates"] // 4  # the same batches, 4 to an update
+    by_recipe = {row["recipe"]: row for row in rows}
+    assert {recipe: row["tokenizer"] for recipe, row in by_recipe.items()} == {
+        "albert": "AlbertTokenizer", "bert": "BertTokenizer", "roberta": "RobertaTokenizer"}
+    assert by_recipe["roberta"]["nsp_accuracy"] is None  # RoBERTa: MLM only
+    assert by_recipe["bert"]["nsp_accuracy"] is not None and by_recipe["albert"]["nsp_accuracy"] is not None
+    assert by_recipe["roberta"]["updates"] == by_recipe["bert"]["updates"] // 4  # the same batches, 4 to an update
+    assert by_recipe["albert"]["parameters"] < 0.6 * by_recipe["bert"]["parameters"]  # one block, narrow embeddings
     for row in rows:
-        assert 0 <= row["mlm_accuracy"] <= 1 and row["examples_per_second"] > 0
+        assert 0 <= row["mlm_accuracy"] <= 1 and row["examples_per_second"] > 0 and row["peak_mib"] > 0
