@@ -35,6 +35,20 @@ def group_schedule(num_layers, num_layer_groups):
     return [int(index / (num_layers / num_layer_groups)) for index in range(num_layers)]
 
 
+def layer_groups(blocks, layers_per_group):
+    """The distinct blocks of a shared stack, group by group (ALBERT's `albert_layer_groups`)."""
+    return [blocks[start:start + layers_per_group] for start in range(0, len(blocks), layers_per_group)]
+
+
+def calls_in_order(blocks, num_layers, num_layer_groups=None, layers_per_group=1):
+    """The distinct `blocks` in the order the encoder runs them: without groups, as they are; with
+    groups, the blocks of group `group_schedule(num_layers, num_layer_groups)[i]` for each layer i."""
+    if num_layer_groups is None:
+        return list(blocks)
+    groups = layer_groups(blocks, layers_per_group)
+    return [block for group in group_schedule(num_layers, num_layer_groups) for block in groups[group]]
+
+
 def transformer_stack(num_layers, hidden_dim, num_heads, intermediate_dim, num_layer_groups=None, layers_per_group=1,
                       dtype=None, **options):
     """The distinct `TransformerBlock`s of an encoder and the order it runs them in: `(blocks, calls)`.
@@ -59,12 +73,13 @@ def transformer_stack(num_layers, hidden_dim, num_heads, intermediate_dim, num_l
     if num_layer_groups is None:
         if layers_per_group != 1:
             raise ValueError("`layers_per_group` needs `num_layer_groups` (the layers share groups of blocks).")
-        blocks = [block(f"transformer_layer_{index}") for index in range(num_layers)]
-        return blocks, blocks
-    schedule = group_schedule(num_layers, num_layer_groups)
-    groups = [[block(f"transformer_layer_{group}_{index}") for index in range(layers_per_group)]
-              for group in range(num_layer_groups)]
-    return [b for group in groups for b in group], [b for group in schedule for b in groups[group]]
+        names = [f"transformer_layer_{index}" for index in range(num_layers)]
+    else:
+        group_schedule(num_layers, num_layer_groups)  # checks the groups before any block is made
+        names = [f"transformer_layer_{group}_{index}" for group in range(num_layer_groups)
+                 for index in range(layers_per_group)]
+    blocks = [block(name) for name in names]
+    return blocks, calls_in_order(blocks, num_layers, num_layer_groups, layers_per_group)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert_zoo")

@@ -4,7 +4,7 @@ import keras
 
 from keras_bert_zoo import presets
 from keras_bert_zoo.layers import MaskedLMHead, SpanHead, TokenClassificationHead
-from keras_bert_zoo.layers.encoder import group_schedule, transformer_stack
+from keras_bert_zoo.layers import encoder
 
 
 class Backbone(keras.Model):
@@ -33,7 +33,7 @@ class Backbone(keras.Model):
         """Runs the transformer stack of constructor arguments `config` on the embedded tokens:
         `(sequence_output, blocks)`, the blocks distinct (shared ones once, see
         `layers.encoder.transformer_stack`)."""
-        blocks, calls = transformer_stack(
+        blocks, calls = encoder.transformer_stack(
             config["num_layers"], config["hidden_dim"], config["num_heads"], config["intermediate_dim"],
             num_layer_groups=config.get("num_layer_groups"), layers_per_group=config.get("layers_per_group", 1),
             dropout=config["dropout"], layer_norm_epsilon=config["layer_norm_epsilon"],
@@ -54,18 +54,13 @@ class Backbone(keras.Model):
     def layer_groups(self):
         """The distinct blocks group by group (ALBERT's `albert_layer_groups`); without shared
         layers, one group per layer."""
-        per_group = self._constructor_config.get("layers_per_group", 1)
-        blocks = self.transformer_layers
-        return [blocks[start:start + per_group] for start in range(0, len(blocks), per_group)]
+        return encoder.layer_groups(self.transformer_layers, self._constructor_config.get("layers_per_group", 1))
 
     def layers_in_call_order(self):
         """The blocks in the order the encoder runs them: a shared block once per layer that runs it."""
         config = self._constructor_config
-        if config.get("num_layer_groups") is None:
-            return list(self.transformer_layers)
-        groups = self.layer_groups()
-        return [block for group in group_schedule(config["num_layers"], config["num_layer_groups"])
-                for block in groups[group]]
+        return encoder.calls_in_order(self.transformer_layers, config["num_layers"], config.get("num_layer_groups"),
+                                      config.get("layers_per_group", 1))
 
     def get_config(self):
         return {

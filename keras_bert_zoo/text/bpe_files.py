@@ -11,18 +11,13 @@ import json
 import os
 import pathlib
 
+from keras_bert_zoo.text.hf_files import load_json
+
 # RoBERTa's special tokens, by their role.
 SPECIAL_TOKENS = {"start": "<s>", "end": "</s>", "pad": "<pad>", "mask": "<mask>", "unknown": "<unk>"}
 VOCABULARY_FILE, MERGES_FILE, TOKENIZER_FILE = "vocab.json", "merges.txt", "tokenizer.json"
 MERGES_HEADER = "#version: 0.2"
 FILE_SETS = (TOKENIZER_FILE, f"{VOCABULARY_FILE} + {MERGES_FILE}")  # what an error names when a directory has none
-
-
-def _load_json(path, what):
-    try:
-        return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{os.fspath(path)!r} is not a JSON {what.lower()} file ({error}).") from None
 
 
 def _check_path(path, what):
@@ -34,7 +29,7 @@ def read_vocabulary(vocabulary):
     """The tokens in id order, from a token -> id dict or the path of a vocab.json or tokenizer.json."""
     if isinstance(vocabulary, (str, os.PathLike)):
         _check_path(vocabulary, "Vocabulary")
-        loaded = _load_json(vocabulary, "Vocabulary")
+        loaded = load_json(vocabulary, "Vocabulary")
         if not isinstance(loaded, dict):
             raise ValueError(f"{os.fspath(vocabulary)!r} holds no vocabulary (a JSON object token -> id).")
         vocabulary = _tokenizer_json_vocabulary(loaded, vocabulary) if "model" in loaded else loaded
@@ -63,7 +58,7 @@ def read_merges(merges):
         _check_path(merges, "Merges")
         path = os.fspath(merges)
         if path.endswith(".json"):
-            loaded = _load_json(path, "Tokenizer")
+            loaded = load_json(path, "Tokenizer")
             if not isinstance(loaded, dict) or "model" not in loaded:
                 raise ValueError(f"{path!r} is not a tokenizer.json (it has no model); give the merges (merges.txt) "
                                  f"as `merges`.")
@@ -160,10 +155,10 @@ def tokenizer_files(directory):
     """
     directory = pathlib.Path(directory)
     config_path = directory / "tokenizer_config.json"
-    config = _load_json(config_path, "Tokenizer config") if config_path.is_file() else {}
+    config = load_json(config_path, "Tokenizer config") if config_path.is_file() else {}
     if (directory / TOKENIZER_FILE).is_file():
         path = directory / TOKENIZER_FILE
-        options = _tokenizer_json_options(_load_json(path, "Tokenizer"), path)
+        options = _tokenizer_json_options(load_json(path, "Tokenizer"), path)
         return {"vocabulary": TOKENIZER_FILE}, options
     if (directory / VOCABULARY_FILE).is_file() and (directory / MERGES_FILE).is_file():
         options = {"add_prefix_space": bool(config.get("add_prefix_space", False)),

@@ -10,6 +10,15 @@ import os
 import pathlib
 
 
+def load_json(path, what):
+    """The JSON of the file `path`; a ValueError naming it (a `what` file) when it holds no JSON.
+    Every tokenizer-files module reads its Hugging Face files through it."""
+    try:
+        return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{os.fspath(path)!r} is not a JSON {what.lower()} file ({error}).") from None
+
+
 def _read_json(path):
     path = pathlib.Path(path)
     return json.loads(path.read_text("utf-8")) if path.is_file() else {}

@@ -15,6 +15,8 @@ import json
 import os
 import pathlib
 
+from keras_bert_zoo.text.hf_files import load_json
+
 # ALBERT's special tokens, by their role.
 SPECIAL_TOKENS = {"start": "[CLS]", "end": "[SEP]", "pad": "<pad>", "mask": "[MASK]", "unknown": "<unk>"}
 SPIECE_FILE, TOKENIZER_FILE, CONFIG_FILE = "spiece.model", "tokenizer.json", "tokenizer_config.json"
@@ -34,13 +36,6 @@ def model_pb2():
     return sentencepiece_model_pb2
 
 
-def _load_json(path, what):
-    try:
-        return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{os.fspath(path)!r} is not a JSON {what} file ({error}).") from None
-
-
 def read_model(proto):
     """The SentencePiece `ModelProto` of `proto`: the path of a spiece.model or of a Hugging Face
     tokenizer.json (Unigram), the serialized model (bytes), or those bytes base64-encoded (str)."""
@@ -50,7 +45,7 @@ def read_model(proto):
         path = os.fspath(proto)
         if os.path.isfile(path):
             if path.endswith(".json"):
-                return _model_from_tokenizer_json(_load_json(path, "tokenizer"), path)
+                return _model_from_tokenizer_json(load_json(path, "tokenizer"), path)
             data, source = pathlib.Path(path).read_bytes(), f"{path!r} is"
         else:
             try:  # the form `AlbertTokenizer.get_config` gives
@@ -191,11 +186,11 @@ def tokenizer_files(directory):
     if not names:
         return None
     config_path = directory / CONFIG_FILE
-    config = _load_json(config_path, "tokenizer config") if config_path.is_file() else {}
+    config = load_json(config_path, "tokenizer config") if config_path.is_file() else {}
     found = {"lowercase": True, "keep_accents": False}
     if TOKENIZER_FILE in names:
         path = directory / TOKENIZER_FILE
-        tokenizer = _load_json(path, "tokenizer")
+        tokenizer = load_json(path, "tokenizer")
         _unigram(tokenizer, path)
         found = _normalizer_options(tokenizer, path)
     return {"proto": names[0]}, {"lowercase": bool(config.get("do_lower_case", found["lowercase"])),
