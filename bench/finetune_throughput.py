@@ -188,14 +188,19 @@ def comma_list(choices):
     return parse
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sides", type=comma_list(("keras-bert-zoo", "transformers")),
-                        default="keras-bert-zoo,transformers", help="comma list: keras-bert-zoo, transformers")
+def add_side_arguments(parser):
+    """--backends and --precision, which the CPU drivers on real text share."""
     parser.add_argument("--backends", type=comma_list(BACKENDS), default=",".join(BACKENDS),
                         help="Keras backends of the keras-bert-zoo side (comma list)")
     parser.add_argument("--precision", type=comma_list(PRECISIONS), default="fp32,bf16",
                         help="comma list of fp32, bf16")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sides", type=comma_list(("keras-bert-zoo", "transformers")),
+                        default="keras-bert-zoo,transformers", help="comma list: keras-bert-zoo, transformers")
+    add_side_arguments(parser)
     parser.add_argument("--train-size", type=positive_int, default=512, help="training snippets")
     parser.add_argument("--eval-size", type=positive_int, default=512, help="held-out snippets for inference")
     parser.add_argument("--epochs", type=positive_int, default=2)

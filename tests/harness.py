@@ -334,3 +334,14 @@ def killed_and_resumed(start, tmp_path, timeout=300):
         output = process.communicate(timeout=600)[0].decode()
         assert process.returncode == 0, output
     return output
+
+
+TEXT_WORDS = "the of and to in a is that for it as was with be by on not he".split()
+
+
+def random_texts(count, seed=0, most=40):
+    """`count` texts of 1 to `most` common words (from a small vocabulary's), seeded."""
+    import random
+
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(TEXT_WORDS) for _ in range(rng.randint(1, most))) for _ in range(count)]

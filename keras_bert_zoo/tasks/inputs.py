@@ -85,7 +85,7 @@ def traced(preprocessor):
 
     function = getattr(preprocessor, "_traced_call", None)
     if function is None:
-        function = tf.function(preprocessor, reduce_retracing=True)
+        function = tf.function(preprocessor, reduce_retracing=True, autograph=False)
         try:
             preprocessor._traced_call = function
         except AttributeError:  # a bound method (e.g. a trainer's encoding of pairs): traced per call
@@ -165,11 +165,14 @@ def shuffled_batches(dataset, x, batch_size, shuffle, seed=None):
     return batches.shuffle(GROUP_WINDOW_BATCHES, seed=seed, reshuffle_each_iteration=True)
 
 
-def predict_text(model, featurize, x, batch_size, verbose="auto"):
-    """`model.predict_on_batch` over in-memory raw text `x` (texts, pairs, `(contexts, choices)`),
-    longest first so that each batch pads little (`text_sizes`), outputs in the input order."""
+def predict_text(model, featurize, x, batch_size, verbose="auto", forward=None):
+    """`forward` (default `model.predict_on_batch`) over in-memory raw text `x` (texts, pairs,
+    `(contexts, choices)`), longest first so that each batch pads little (`text_sizes`),
+    outputs in the input order."""
     import keras
     import tensorflow as tf
+
+    forward = forward or model.predict_on_batch
 
     if isinstance(x, str) or (isinstance(x, tuple) and isinstance(x[0], str)):  # one example
         x = tuple([part] for part in x) if isinstance(x, tuple) else [x]
@@ -181,7 +184,7 @@ def predict_text(model, featurize, x, batch_size, verbose="auto"):
     for step, start in enumerate(starts):
         batch = take(x, order[start:start + batch_size])
         features = featurize(tuple(map(tf.constant, batch)) if isinstance(batch, tuple) else tf.constant(batch))
-        chunks.append(keras.tree.map_structure(keras.ops.convert_to_numpy, model.predict_on_batch(
+        chunks.append(keras.tree.map_structure(keras.ops.convert_to_numpy, forward(
             keras.tree.map_structure(np.asarray, features))))
         if progress is not None:
             progress.update(step + 1)

@@ -5,7 +5,7 @@ import warnings
 import keras
 
 from keras_bert_zoo import presets
-from keras_bert_zoo.tasks import inputs
+from keras_bert_zoo.tasks import inputs, serving
 
 FINE_TUNING_LEARNING_RATE = 5e-5  # The largest of BERT's recommended {5e-5, 3e-5, 2e-5}.
 # BERT decays neither biases nor LayerNorm scales/offsets (Keras names them gamma/beta).
@@ -131,6 +131,32 @@ class InputAdaptingModel(keras.Model):
         if dataset is not None:
             x, batch_size = dataset, None
         return super().predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
+
+    def serving_function(self, jit_compile="auto", batch_size=32):
+        """`predict` for serving: a function `serve(x)` from what `predict` takes in memory (raw
+        text where the task reads it, or a dict of token-id arrays) to the model's outputs as numpy.
+
+        It calls the inference pass directly, compiled once per input shape, without
+        `predict_on_batch`'s per-call work: on TensorFlow with XLA, on JAX with `jax.jit`,
+        on PyTorch eagerly under `torch.no_grad()` ("auto"; `jit_compile=True` there is
+        `torch.compile`, which takes minutes per shape on a CPU). Raw text is featurized and
+        batched as `predict` does it (longest first, `batch_size` at a time, outputs in the
+        input order). The first call at each shape pays its compilation; later training is
+        seen, since the weights are read on every call. See `tasks.serving`.
+        """
+        forward = serving.compiled_forward(self, jit_compile)
+
+        def serve(x):
+            featurize = self._text_featurizer(x)
+            if featurize is not None:
+                return inputs.predict_text(self, featurize, x, batch_size, verbose=0, forward=forward)
+            if not isinstance(x, dict):
+                raise ValueError(f"A serving function takes one batch in memory: {self.input_description()}; "
+                                 f"got {inputs.describe(x)}.")
+            inputs.check_model_inputs(self, x, self.input_description())
+            return forward(x)
+
+        return serve
 
     def _text_featurizer(self, x):
         """For in-memory raw text `x` (checked): a function from a batch of it to the model's

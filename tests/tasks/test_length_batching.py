@@ -2,8 +2,6 @@
 epoch (`fit(group_by_length=True)`), and `predict` run longest first with its outputs returned in
 the input order; neither changes what the model computes."""
 
-import random
-
 import keras
 import numpy as np
 import pytest
@@ -15,12 +13,7 @@ from keras_bert_zoo.tasks import inputs
 tf = pytest.importorskip("tensorflow")
 
 CONFIG = {**harness.TINY_BERT, "vocabulary_size": 200, "max_sequence_length": 64}
-WORDS = "the of and to in a is that for it as was with be by on not he".split()
 
-
-def texts(count, seed=0, most=40):
-    rng = random.Random(seed)
-    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, most))) for _ in range(count)]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def epoch_batches(x, shuffle, batch_size=8):
 
 
 def test_length_grouping_batches_similar_lengths_in_a_seeded_order_that_changes_every_epoch():
-    x = texts(800)
+    x = harness.random_texts(800)
     tf.random.set_seed(3)
     dataset = tf.data.Dataset.from_tensor_slices(np.asarray(x))
     batches = inputs.shuffled_batches(dataset, x, 8, inputs.BY_LENGTH)
@@ -58,7 +51,7 @@ def test_grouped_batches_pad_less_and_fit_trains(tokenizer):
     keras.utils.set_random_seed(0)
     model = BertClassifier(BertBackbone(**CONFIG), num_classes=2,
                            preprocessor=BertPreprocessor(tokenizer, sequence_length=64))
-    x, y = texts(96), np.arange(96) % 2
+    x, y = harness.random_texts(96), np.arange(96) % 2
     widths = {}
     for group in (True, False):
         dataset = model._adapted(x, y, batch_size=16, shuffle=inputs.BY_LENGTH if group else True)
@@ -74,10 +67,10 @@ def test_predict_on_raw_text_keeps_the_input_order_and_the_outputs_of_fixed_padd
     fixed = BertClassifier(backbone, num_classes=3,
                            preprocessor=BertPreprocessor(tokenizer, sequence_length=64, padding="max_length"))
     fixed.set_weights(model.get_weights())
-    x = texts(40, seed=2)
+    x = harness.random_texts(40, seed=2)
     expected = np.concatenate([fixed.predict([text], verbose=0) for text in x])
     np.testing.assert_allclose(model.predict(x, batch_size=8, verbose=0), expected, atol=1e-5)
-    pairs = (x, texts(40, seed=3))
+    pairs = (x, harness.random_texts(40, seed=3))
     np.testing.assert_allclose(model.predict(pairs, batch_size=8, verbose=0),
                                fixed.predict(pairs, batch_size=40, verbose=0), atol=1e-5)
 
@@ -86,7 +79,7 @@ def test_multiple_choice_predict_keeps_the_input_order(tokenizer):
     keras.utils.set_random_seed(2)
     model = BertMultipleChoice(BertBackbone(**CONFIG))
     model.preprocessor = model.preprocessor_class()(tokenizer, sequence_length=48)
-    contexts, choices = texts(12, seed=4), [texts(3, seed=i, most=12) for i in range(12)]
+    contexts, choices = harness.random_texts(12, seed=4), [harness.random_texts(3, seed=i, most=12) for i in range(12)]
     together = model.predict((contexts, choices), batch_size=4, verbose=0)
     one_by_one = np.concatenate([model.predict(([c], [row]), verbose=0) for c, row in zip(contexts, choices)])
     np.testing.assert_allclose(together, one_by_one, atol=1e-5)
