@@ -79,17 +79,18 @@ def test_distil_and_finetune_smoke(tmp_path):
 
 
 def test_pretraining_recipes_smoke(tmp_path):
-    """Every recipe runs end to end, each in a process of its own, and reports its size, held-out
-    masked-LM accuracy, speed and peak memory."""
-    from pretraining_recipes import main
+    """The RoBERTa and ALBERT recipes run end to end, each in a process of its own, and report their
+    size, held-out masked-LM accuracy, speed and peak memory (the BERT arm is the recipe that
+    test_pretrain_and_finetune_smoke runs; three arms here would cost CI a minute more)."""
+    from pretraining_recipes import SIZES, main
 
-    rows = main(["--size", "smoke", "--output", str(tmp_path)])
+    rows = main(["--size", "smoke", "--recipes", "roberta", "albert", "--output", str(tmp_path)])
     by_recipe = {row["recipe"]: row for row in rows}
     assert {recipe: row["tokenizer"] for recipe, row in by_recipe.items()} == {
-        "albert": "AlbertTokenizer", "bert": "BertTokenizer", "roberta": "RobertaTokenizer"}
+        "albert": "AlbertTokenizer", "roberta": "RobertaTokenizer"}
     assert by_recipe["roberta"]["nsp_accuracy"] is None  # RoBERTa: MLM only
-    assert by_recipe["bert"]["nsp_accuracy"] is not None and by_recipe["albert"]["nsp_accuracy"] is not None
-    assert by_recipe["roberta"]["updates"] == by_recipe["bert"]["updates"] // 4  # the same batches, 4 to an update
-    assert by_recipe["albert"]["parameters"] < 0.6 * by_recipe["bert"]["parameters"]  # one block, narrow embeddings
+    assert by_recipe["albert"]["nsp_accuracy"] is not None
+    assert by_recipe["roberta"]["updates"] == SIZES["smoke"]["total_steps"] // 4  # 4 batches to an update
+    assert by_recipe["albert"]["parameters"] < 0.6 * by_recipe["roberta"]["parameters"]  # one block, narrow embeddings
     for row in rows:
         assert 0 <= row["mlm_accuracy"] <= 1 and row["examples_per_second"] > 0 and row["peak_mib"] > 0

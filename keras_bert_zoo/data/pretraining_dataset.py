@@ -156,6 +156,8 @@ def pretraining_dataset(files_or_directory, tokenizer, batch_size, sequence_leng
 
     examples = _records(files, shuffle_buffer, seed, repeat).enumerate().skip(skip_examples)
     batches = examples.batch(batch_size, drop_remainder=True)
+    # Plain TensorFlow ops throughout: autograph's conversion of the masker would only cost seconds.
+    to_model_inputs = tf.autograph.experimental.do_not_convert(to_model_inputs)
     batches = batches.map(to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return batches.prefetch(tf.data.AUTOTUNE)
 

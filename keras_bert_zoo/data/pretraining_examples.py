@@ -173,7 +173,7 @@ def tokenize_documents(documents, tokenizer):
     if tokenizer not in _COMPILED:
         call = weakref.WeakMethod(tokenizer.__call__)  # the cache must not keep the tokenizer alive
         _COMPILED[tokenizer] = tf.function(lambda text: call()(text),
-                                           input_signature=[tf.TensorSpec([None], tf.string)])
+                                           input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
     tokenize = _COMPILED[tokenizer]
     pending, count = [], 0
     for number, document in enumerate(documents):

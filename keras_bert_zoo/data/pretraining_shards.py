@@ -108,7 +108,7 @@ def write_masked_examples(instances, directory, tokenizer, dupe_factor=10, seed=
     masker = MaskedLMMasker(tokenizer, max_predictions_per_seq, masking_rate, whole_word_masking, seed,
                             max_ngram=max_ngram)
     mask = tf.function(masker.__call__, input_signature=[tf.TensorSpec([None, None], tf.int32),
-                                                         tf.TensorSpec([None], tf.int64)])
+                                                         tf.TensorSpec([None], tf.int64)], autograph=False)
     static = {"dupe_factor": dupe_factor, "seed": seed, "max_predictions_per_seq": max_predictions_per_seq,
               "masking_rate": masking_rate, "whole_word_masking": whole_word_masking, "max_ngram": max_ngram}
     with _ShardWriter(directory, tokenizer, num_shards, options, static) as writer:

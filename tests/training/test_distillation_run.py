@@ -14,7 +14,7 @@ from keras_bert_zoo import BertBackbone, BertClassifier, BertTokenizer
 from keras_bert_zoo.text import BertPreprocessor
 
 CORPUS = harness.REPO / "examples" / "data" / "moby_dick" / "held_out.txt"
-OPTIONS = ["--batch-size", "4", "--sequence-length", "24", "--total-steps", "24", "--steps-per-checkpoint", "2",
+OPTIONS = ["--batch-size", "4", "--sequence-length", "24", "--total-steps", "8", "--steps-per-checkpoint", "2",
            "--learning-rate", "1e-3", "--verbose", "0"]
 
 
@@ -54,7 +54,7 @@ def test_killed_distillation_resumes_exactly(teacher, tmp_path):
     assert expected.keys() == actual.keys()
     for name in expected:
         np.testing.assert_allclose(actual[name], expected[name], atol=1e-6, err_msg=name)
-    assert json.loads((tmp_path / "interrupted" / "summary.json").read_text())["steps"] == 24
+    assert json.loads((tmp_path / "interrupted" / "summary.json").read_text())["steps"] == 8
     assert (tmp_path / "interrupted" / "curves.png").stat().st_size > 0
 
 
